@@ -1,0 +1,120 @@
+"""The transformers backend: one base model in memory, peft LoRA adapters switched per batch.
+
+The base loads once; each adapter is attached to it under its own name, and
+requests are grouped by adapter so every batch runs through one setting.
+Generation is greedy and left-padded (decoder-only models continue from the
+right edge), batched longest-first so padding stays small.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from ..errors import BackendError, ModelInputError
+from . import GenerationRequest, GenerationSettings, Progress
+
+
+class TransformersBackend:
+    name = "transformers"
+
+    def __init__(self, base: Path, adapters: list[Path], settings: GenerationSettings) -> None:
+        import torch
+        import transformers
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        # The gate draws its own progress; loaders' bars and advice would bury it.
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        self._torch = torch
+        self.settings = settings
+        torch.manual_seed(settings.seed)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                base, padding_side="left", trust_remote_code=settings.trust_remote_code
+            )
+            model = AutoModelForCausalLM.from_pretrained(
+                base, use_safetensors=True, trust_remote_code=settings.trust_remote_code,
+                dtype="auto",
+            )
+        except Exception as exc:  # any loader failure is the model's, not the user's input
+            raise BackendError(f"{base}: model failed to load: {_first_line(exc)}") from exc
+        if not self.tokenizer.chat_template:
+            raise ModelInputError(f"{base}: tokenizer has no chat template; safetygate tests chat models")
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.adapter_names: dict[Path, str] = {}
+        self.model = self._attach_adapters(model, adapters) if adapters else model
+        self.model.eval()
+
+    def _attach_adapters(self, model, adapters: list[Path]):
+        from peft import PeftModel
+
+        peft_model = None
+        for index, path in enumerate(dict.fromkeys(adapters)):
+            name = f"adapter{index}"
+            try:
+                if peft_model is None:
+                    peft_model = PeftModel.from_pretrained(model, path, adapter_name=name)
+                else:
+                    peft_model.load_adapter(path, adapter_name=name)
+            except (RuntimeError, ValueError, KeyError) as exc:
+                # Shape mismatches and missing target modules: the adapter was made for another base.
+                raise ModelInputError(f"{path}: adapter does not fit the base model: {_first_line(exc)}") from None
+            self.adapter_names[path] = name
+        return peft_model
+
+    def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
+        """Answers in request order; one adapter setting per batch."""
+        answers: list[str | None] = [None] * len(requests)
+        by_adapter: dict[Path | None, list[int]] = defaultdict(list)
+        for index, request in enumerate(requests):
+            by_adapter[request.adapter].append(index)
+        done = 0
+        for adapter, indices in by_adapter.items():
+            texts = [self._render(requests[i]) for i in indices]
+            order = sorted(range(len(indices)), key=lambda k: -len(texts[k]))
+            size = self.settings.batch_size
+            for start in range(0, len(order), size):
+                chunk = order[start:start + size]
+                outputs = self._generate_batch([texts[k] for k in chunk], adapter)
+                for k, output in zip(chunk, outputs):
+                    answers[indices[k]] = output
+                done += len(chunk)
+                if on_progress:
+                    on_progress(done, len(requests))
+        return [a or "" for a in answers]
+
+    def _render(self, request: GenerationRequest) -> str:
+        return self.tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
+
+    def _generate_batch(self, texts: list[str], adapter: Path | None) -> list[str]:
+        torch = self._torch
+        # The template already holds the special tokens the model expects.
+        batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        try:
+            with torch.inference_mode(), self._adapter_context(adapter):
+                output = self.model.generate(
+                    **batch, max_new_tokens=self.settings.max_tokens, do_sample=False,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                    temperature=None, top_p=None, top_k=None,  # greedy: keep generation_config out
+                )
+        except Exception as exc:
+            raise BackendError(f"generation failed: {_first_line(exc)}") from exc
+        new_tokens = output[:, batch["input_ids"].shape[1]:]
+        return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+
+    def _adapter_context(self, adapter: Path | None):
+        from contextlib import nullcontext
+
+        if not self.adapter_names:
+            return nullcontext()
+        if adapter is None:
+            return self.model.disable_adapter()
+        self.model.set_adapter(self.adapter_names[adapter])
+        return nullcontext()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
