@@ -25,7 +25,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends, not float residue
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return (low, high)
 
 
 def mcnemar_exact(lost: int, gained: int) -> float:

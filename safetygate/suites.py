@@ -120,12 +120,10 @@ def _check_consistent_translation(
         first_of_id[prompt.id] = (prompt, where)
         return
     first, first_where = first_of_id[prompt.id]
-    for attr in ("kind", "category"):
-        if getattr(first, attr) != getattr(prompt, attr):
-            raise SuiteError(
-                f"{where}: {attr}: {getattr(prompt, attr)!r} differs from"
-                f" {getattr(first, attr)!r} for the same id at {first_where}"
-            )
+    for attr, mine, theirs in (("kind", prompt.kind.value, first.kind.value),
+                               ("category", prompt.category, first.category)):
+        if mine != theirs:
+            raise SuiteError(f"{where}: {attr}: {mine!r} differs from {theirs!r} for the same id at {first_where}")
 
 
 def _read_manifest(path: Path) -> dict:

@@ -48,8 +48,12 @@ class TransformersBackend:
         self.model.eval()
 
     def _attach_adapters(self, model, adapters: list[Path]):
+        import warnings
+
         from peft import PeftModel
 
+        # peft calls a transformers API that warns of its own deprecation; not the user's concern.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         peft_model = None
         for index, path in enumerate(dict.fromkeys(adapters)):
             name = f"adapter{index}"

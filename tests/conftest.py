@@ -1,0 +1,66 @@
+"""Shared fixtures: tiny real models built once per session, and response-file writers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from safetygate.cli import app
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A random-weight Llama with a trained tokenizer and chat template."""
+    from safetygate.tiny import build_tiny_base
+
+    return build_tiny_base(tmp_path_factory.mktemp("tiny") / "base")
+
+
+@pytest.fixture(scope="session")
+def tiny_adapter(tiny_model, tmp_path_factory) -> Path:
+    """A real peft LoRA adapter with non-zero weights for tiny_model."""
+    from safetygate.tiny import build_tiny_adapter
+
+    return build_tiny_adapter(tiny_model, tmp_path_factory.mktemp("adapter") / "lora", seed=1)
+
+
+@pytest.fixture(scope="session")
+def other_base_adapter(tmp_path_factory) -> Path:
+    """An adapter made for a different (wider) base: it must not load on tiny_model."""
+    from safetygate.tiny import build_tiny_adapter, build_tiny_base
+
+    root = tmp_path_factory.mktemp("other")
+    wide = build_tiny_base(root / "wide", hidden_size=256)
+    return build_tiny_adapter(wide, root / "lora")
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def response_rows(model: str, answers: dict[str, list[str]], kind: str = "harmful") -> list[dict]:
+    """Response lines: for each language, one line per answer, ids shared across languages."""
+    rows = []
+    for language, texts in answers.items():
+        for i, text in enumerate(texts):
+            rows.append({"id": f"{kind}-{i:03d}", "language": language, "category": "cyber" if i % 2 else "fraud",
+                         "kind": kind, "prompt": f"prompt {i} in {language}", "model": model, "response": text})
+    return rows
+
+
+def invoke(*args: str):
+    """Run the CLI in-process; stderr is kept apart from stdout."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_error_line(result) -> str:
+    """The single error line a bad input must produce (and nothing else on stderr)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in result.stderr, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    return lines[0]
