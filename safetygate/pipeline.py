@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .backends import Backend, GenerationSettings, Progress, backend_class
+from .backends import Backend, GenerationSettings, Progress, backend_class, vllm_available
 from .compare import compare, pair_up
 from .errors import InputError, SuiteError
 from .generate import Side, generate
@@ -72,9 +72,11 @@ def load_prompts(specs: tuple[str, ...], languages: tuple[str, ...]) -> tuple[li
 def resolve_backend(name: str) -> tuple[str, str]:
     """The backend to run for `name`, and why it was chosen."""
     if name == "auto":
-        return "transformers", "auto: transformers (the vLLM backend is not part of this version)"
-    if name in ("vllm", "openai"):
-        raise InputError(f"--backend {name}: not available in safetygate {__version__}; use transformers")
+        if vllm_available():
+            return "vllm", "auto: vLLM is installed"
+        return "transformers", "auto: vLLM is not installed (pip install 'safetygate[gpu]' or '[cpu]')"
+    if name == "openai":
+        raise InputError(f"--backend openai: not available in safetygate {__version__}; use vllm or transformers")
     return name, f"{name}: chosen with --backend"
 
 
@@ -116,7 +118,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         "judge": config.judge,
         "timings_s": {"load": round(t1 - t0, 2), "generate": round(t2 - t1, 2), "judge": round(t3 - t2, 2),
                       "total": round(time.perf_counter() - started, 2)},
-        "host": platform.node() and platform.platform(),
+        "platform": platform.platform(),
     }
     return _finish(config.out_dir, policy, policy_source, baseline, candidate, run)
 

@@ -19,10 +19,14 @@ from ..records import Prompt
 
 BACKENDS: dict[str, str] = {
     "transformers": "safetygate.backends.hf:TransformersBackend",
+    "vllm": "safetygate.backends.vllm_engine:VLLMBackend",
     "fake": "safetygate.backends.fake:FakeBackend",
 }
 # What to install when a backend's import fails.
-INSTALL_HINTS = {"transformers": "pip install 'safetygate' (torch, transformers and peft are core dependencies)"}
+INSTALL_HINTS = {
+    "transformers": "pip install 'safetygate' (torch, transformers and peft are core dependencies)",
+    "vllm": "pip install 'safetygate[gpu]' on a GPU machine, 'safetygate[cpu]' on a CPU one",
+}
 
 Progress = Callable[[int, int], None]
 
@@ -42,10 +46,16 @@ class GenerationRequest:
 
 @dataclass(frozen=True, slots=True)
 class GenerationSettings:
-    max_tokens: int = 256
+    """How answers are generated; the engine options apply to the vLLM backend."""
+
+    max_tokens: int = 128
     batch_size: int = 16
     seed: int = 0  # decoding is greedy; the seed pins anything else that samples
     trust_remote_code: bool = False
+    tensor_parallel_size: int = 1
+    gpu_memory_utilization: float | None = None  # None: vLLM's default on GPU, 0.4 on CPU
+    max_model_len: int | None = None
+    dtype: str = "auto"
 
 
 class Backend(Protocol):
@@ -69,3 +79,10 @@ def backend_class(name: str) -> type:
         raise InputError(f"backend {name!r} needs a package that is not installed ({exc.name}): "
                          f"{INSTALL_HINTS.get(name, 'see the README')}") from None
     return getattr(module, class_name)
+
+
+def vllm_available() -> bool:
+    """True when a vLLM package is installed (checked without importing it: that takes seconds)."""
+    import importlib.util
+
+    return importlib.util.find_spec("vllm") is not None

@@ -1,0 +1,82 @@
+"""`safetygate suites ...` and `safetygate policy ...`: look at and validate the gate's inputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ExitCode
+from .common import Debug, print_error, user_errors
+
+suites_app = typer.Typer(help="List, show and validate prompt suites.", no_args_is_help=True)
+policy_app = typer.Typer(help="Validate gate policies.", no_args_is_help=True)
+
+
+@suites_app.command("list")
+def suites_list(debug: Debug = False) -> None:
+    """List the built-in suites with version, languages and prompt counts."""
+    from ..suites import builtin_suite_names, kind_counts, load_suite
+
+    with user_errors(debug):
+        for name in builtin_suite_names():
+            suite = load_suite(name)
+            counts = kind_counts(suite)
+            per_kind = counts[suite.languages[0]]
+            typer.echo(f"{suite.name}  v{suite.version}  languages: {','.join(suite.languages)}  "
+                       f"per language: {per_kind.get('harmful', 0)} harmful, {per_kind.get('benign', 0)} benign")
+
+
+@suites_app.command("show")
+def suites_show(
+    name: Annotated[str, typer.Argument(help="Built-in suite name or a suite path.")],
+    language: Annotated[Optional[str], typer.Option("--language", help="Only this language.")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="Only this category.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Print a suite's prompts as JSONL."""
+    from ..suites import load_suite, select_languages
+
+    with user_errors(debug):
+        suite = load_suite(name)
+        prompts = select_languages(list(suite.prompts), [language] if language else [], suite.name)
+    for p in prompts:
+        if category is None or p.category == category:
+            typer.echo(json.dumps({"id": p.id, "language": p.language, "category": p.category,
+                                   "kind": p.kind.value, "prompt": p.prompt}, ensure_ascii=False))
+
+
+@suites_app.command("validate")
+def suites_validate(
+    path: Annotated[str, typer.Argument(help="Suite file or folder (or a built-in name).")],
+    debug: Debug = False,
+) -> None:
+    """Check a suite: format, duplicate ids, empty prompts, translations missing across languages."""
+    from ..suites import kind_counts, load_suite, missing_translations
+
+    with user_errors(debug):
+        suite = load_suite(path)
+    missing = missing_translations(suite)
+    for language, ids in missing.items():
+        print_error(f"{suite.source}: {language}: missing {len(ids)} ids other languages have: {', '.join(ids[:8])}")
+    counts = kind_counts(suite)
+    typer.echo(f"{suite.source}: {len(suite.prompts)} prompts in {len(counts)} languages; sha256 {suite.sha256[:12]}")
+    raise typer.Exit(ExitCode.BAD_INPUT if missing else ExitCode.PASSED)
+
+
+@policy_app.command("validate")
+def policy_validate(
+    file: Annotated[str, typer.Argument(help="Policy YAML file or built-in name.")],
+    debug: Debug = False,
+) -> None:
+    """Validate a policy file and print the rules it sets."""
+    from ..policy import load_policy
+
+    with user_errors(debug):
+        policy, source = load_policy(file)
+    typer.echo(f"{source}: valid policy {policy.name!r}, decision {policy.decision}, "
+               f"rules {policy.rules.model_dump(exclude_none=True)}"
+               + (f", overrides for {', '.join(sorted(policy.languages))}" if policy.languages else ""))
+
+

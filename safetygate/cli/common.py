@@ -1,0 +1,74 @@
+"""What every command shares: option types, one-line error handling, the progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import SafetygateError
+
+
+class BackendChoice(str, Enum):
+    auto = "auto"
+    transformers = "transformers"
+    vllm = "vllm"
+    openai = "openai"
+
+
+def print_error(message: str) -> None:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+
+
+@contextmanager
+def user_errors(debug: bool):
+    """Turn library errors into one line on stderr and their exit code."""
+    try:
+        yield
+    except SafetygateError as exc:
+        if debug:
+            raise
+        print_error(f"error: {exc}")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        raise typer.Exit(130) from None
+
+
+def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A rich progress bar on stderr, fed by (done, total) callbacks."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = progress.add_task(label, total=None)
+    progress.start()
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return update, progress.stop
+
+
+def parse_languages(value: str | None) -> tuple[str, ...]:
+    return tuple(code.strip() for code in value.split(",") if code.strip()) if value else ()
+
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
+PolicyOpt = Annotated[Optional[str], typer.Option("--policy", help="Built-in policy name (default, strict) or a YAML file.")]
+SuiteOpt = Annotated[Optional[list[str]], typer.Option("--suite", help="Built-in suite name or a JSONL file/folder; repeatable. Default: every built-in suite.")]
+LanguagesOpt = Annotated[Optional[str], typer.Option("--languages", help="Comma-separated ISO 639-1 codes, e.g. en,sw,zh. Default: every language of the suites.")]
+BackendOpt = Annotated[BackendChoice, typer.Option("--backend", help="Generation backend.")]
+MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", min=1, help="Most tokens generated per answer.")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Prompts per generation batch.")]
+RemoteOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Allow model code from the model folder to run (off: safer).")]
+
+
+TensorParallelOpt = Annotated[int, typer.Option("--tensor-parallel-size", min=1, help="vLLM: GPUs to shard the model over.")]
+MemoryOpt = Annotated[Optional[float], typer.Option("--gpu-memory-utilization", min=0.05, max=1.0, help="vLLM: share of accelerator memory to use (default: vLLM's on GPU, 0.4 on CPU).")]
+MaxLenOpt = Annotated[Optional[int], typer.Option("--max-model-len", min=16, help="vLLM: context length to reserve (default: the model's).")]
+DtypeOpt = Annotated[str, typer.Option("--dtype", help="Weights dtype: auto, bfloat16, float16, float32.")]
