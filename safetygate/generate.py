@@ -1,38 +1,81 @@
-"""Generate stage: every prompt for every side, in one backend call.
+"""Generate stage: every prompt for every side, answers cached and saved as they finish.
 
 A side is a label ("baseline", "candidate") and the adapter that plays it
-(None: the base model alone). Sending both sides in one batch lets a backend
-that can (vLLM) share one copy of the weights across them.
+(None: the base model alone). Answers already in the cache are reused; the
+rest go to the backend in chunks that mix both sides (so a backend that can,
+like vLLM, shares one copy of the weights across them), and each chunk is
+stored as soon as it is done, so a killed run resumes where it stopped. The
+backend is only built when something is missing: a fully cached rerun loads
+no model at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .backends import Backend, GenerationRequest, Progress
+from .cache import GenerationCache
 from .errors import BackendError
 from .records import Completion, Prompt
+
 
 
 @dataclass(frozen=True, slots=True)
 class Side:
     label: str
     adapter: Path | None
+    identity: dict[str, Any] = field(default_factory=dict)  # what decides its answers: the cache key's base
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    completions: dict[str, list[Completion]]
+    cached: dict[str, int]  # answers reused from the cache, per side
+    generated: dict[str, int]  # answers the backend produced, per side
+    backend: str | None  # None when nothing had to be generated
 
 
 def generate(
-    prompts: Sequence[Prompt], sides: Sequence[Side], backend: Backend,
-    on_progress: Progress | None = None,
-) -> dict[str, list[Completion]]:
+    prompts: Sequence[Prompt], sides: Sequence[Side], make_backend: Callable[[], Backend],
+    cache: GenerationCache | None = None, on_progress: Progress | None = None, chunk_size: int = 256,
+) -> Generated:
     """Answers per side label, each list in prompt order."""
-    requests = [GenerationRequest(p, side.adapter) for side in sides for p in prompts]
-    answers = backend.generate(requests, on_progress)
-    if len(answers) != len(requests):
-        raise BackendError(f"backend {backend.name!r} returned {len(answers)} answers for {len(requests)} prompts")
-    out: dict[str, list[Completion]] = {}
-    for index, side in enumerate(sides):
-        chunk = answers[index * len(prompts):(index + 1) * len(prompts)]
-        out[side.label] = [Completion(p, side.label, a) for p, a in zip(prompts, chunk)]
-    return out
+    requests = [(side, GenerationRequest(p, side.adapter)) for side in sides for p in prompts]
+    keys = [GenerationCache.key(side.identity, r.messages) for side, r in requests]
+    answers: list[str | None] = [cache.get(k) if cache else None for k in keys]
+    missing = [i for i, a in enumerate(answers) if a is None]
+    cached = Counter(requests[i][0].label for i, a in enumerate(answers) if a is not None)
+    total, done = len(requests), len(requests) - len(missing)
+    if on_progress:
+        on_progress(done, total)
+    backend = make_backend() if missing else None
+    # Chunks big enough to batch well, small enough that a killed run loses little.
+    for start in range(0, len(missing), chunk_size):
+        chunk = missing[start:start + chunk_size]
+
+        def report(chunk_done: int, _chunk_total: int, base: int = done) -> None:
+            if on_progress:
+                on_progress(base + chunk_done, total)
+
+        out = backend.generate([requests[i][1] for i in chunk], report)
+        if len(out) != len(chunk):
+            raise BackendError(f"backend {backend.name!r} returned {len(out)} answers for {len(chunk)} prompts")
+        for i, answer in zip(chunk, out):
+            answers[i] = answer
+            if cache:
+                cache.put(keys[i], answer)
+        done += len(chunk)
+    generated = Counter(requests[i][0].label for i in missing)
+    completions: dict[str, list[Completion]] = {side.label: [] for side in sides}
+    for (side, request), answer in zip(requests, answers):
+        completions[side.label].append(Completion(request.prompt, side.label, answer or ""))
+    return Generated(
+        completions=completions,
+        cached={s.label: cached[s.label] for s in sides},
+        generated={s.label: generated[s.label] for s in sides},
+        backend=backend.name if backend else None,
+    )

@@ -47,23 +47,41 @@ def read_adapter_config(path: Path) -> dict:
     return config
 
 
-def sha256_of_files(files: list[Path]) -> str:
-    """One digest over several files' names and contents, in the given order."""
+def sha256_of_files(files: list[Path], memo_dir: Path | None = None) -> str:
+    """One digest over several files' names and contents, in the given order.
+
+    With `memo_dir`, the digest is remembered under the files' paths, sizes and
+    modification times, so a many-gigabyte model is read once, not every run.
+    """
+    stamp = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+    memo = memo_dir / "fingerprints" / f"{hashlib.sha256(repr(stamp).encode()).hexdigest()}.txt" if memo_dir else None
+    if memo is not None and memo.is_file():
+        remembered = memo.read_text().strip()
+        if len(remembered) == 64:
+            return remembered
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.name.encode() + b"\0")
         with file.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
+    if memo is not None:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.write_text(digest.hexdigest())
     return digest.hexdigest()
 
 
-def adapter_fingerprint(path: Path) -> str:
+def adapter_fingerprint(path: Path, memo_dir: Path | None = None) -> str:
     """Content hash of an adapter's config and weights."""
     files = [path / "adapter_config.json"] + [path / n for n in ADAPTER_WEIGHTS if (path / n).is_file()]
-    return sha256_of_files(files)
+    return sha256_of_files(files, memo_dir)
 
 
-def base_fingerprint(path: Path) -> str:
-    """Content hash of a base model's config and weight files."""
-    return sha256_of_files([path / "config.json", *sorted(path.glob("*.safetensors"))])
+def base_fingerprint(path: Path, memo_dir: Path | None = None) -> str:
+    """Content hash of everything in a model folder that can change its answers.
+
+    Weights, config, generation config, tokenizer and chat template: every
+    top-level file but documentation and hidden files.
+    """
+    files = sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith(".") and f.suffix != ".md")
+    return sha256_of_files(files, memo_dir)

@@ -17,6 +17,7 @@ from . import __version__
 from .backends import Backend, GenerationSettings, Progress, backend_class, vllm_available
 from .compare import compare, pair_up
 from .errors import InputError, SuiteError
+from .cache import GenerationCache
 from .generate import Side, generate
 from .judge import judge
 from .models import adapter_fingerprint, base_fingerprint, check_base_model, read_adapter_config
@@ -42,6 +43,7 @@ class RunConfig:
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     out_dir: Path = Path("safetygate-report")
     judge: str = "lexicon"
+    cache_dir: Path | None = None  # None: no cache (and no resume)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,31 +94,39 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     for path in adapters:
         read_adapter_config(path)
     backend_name, backend_reason = resolve_backend(config.backend)
-    sides = [Side("baseline", config.baseline_adapter), Side("candidate", config.adapter)]
+    identity = _identity(config.base, backend_name, config.settings, config.cache_dir)
+    sides = [
+        Side("baseline", config.baseline_adapter, _side_identity(identity, config.baseline_adapter, config.cache_dir)),
+        Side("candidate", config.adapter, _side_identity(identity, config.adapter, config.cache_dir)),
+    ]
+
+    def make_backend() -> Backend:
+        return backend if backend is not None else backend_class(backend_name)(config.base, adapters, config.settings)
 
     t0 = time.perf_counter()
-    if backend is None:
-        backend = backend_class(backend_name)(config.base, adapters, config.settings)
+    cache = GenerationCache(config.cache_dir) if config.cache_dir else None
+    generated = generate(prompts, sides, make_backend, cache, on_progress, config.settings.save_every)
     t1 = time.perf_counter()
-    answers = generate(prompts, sides, backend, on_progress)
+    baseline = judge(generated.completions["baseline"], config.judge)
+    candidate = judge(generated.completions["candidate"], config.judge)
     t2 = time.perf_counter()
-    baseline = judge(answers["baseline"], config.judge)
-    candidate = judge(answers["candidate"], config.judge)
-    t3 = time.perf_counter()
 
     run = {
         "base_model": str(config.base),
-        "base_model_sha256": base_fingerprint(config.base),
-        "baseline_adapter": _adapter_meta(config.baseline_adapter),
-        "candidate_adapter": _adapter_meta(config.adapter),
+        "base_model_sha256": identity["base"],
+        "baseline_adapter": _adapter_meta(config.baseline_adapter, sides[0].identity),
+        "candidate_adapter": _adapter_meta(config.adapter, sides[1].identity),
         "suites": [{"name": s.name, "version": s.version, "sha256": s.sha256, "source": s.source} for s in suites],
         "languages": sorted({p.language for p in prompts}),
         "prompts": len(prompts),
-        "backend": backend.name, "backend_reason": backend_reason,
+        "backend": backend_name, "backend_reason": backend_reason,
         "generation": {"max_tokens": config.settings.max_tokens, "batch_size": config.settings.batch_size,
-                       "decoding": "greedy", "seed": config.settings.seed},
+                       "dtype": config.settings.dtype, "decoding": "greedy", "seed": config.settings.seed},
+        "cache": {"dir": str(config.cache_dir) if config.cache_dir else None,
+                  "reused": generated.cached, "generated": generated.generated,
+                  "corrupt_entries_ignored": cache.corrupt if cache else 0},
         "judge": config.judge,
-        "timings_s": {"load": round(t1 - t0, 2), "generate": round(t2 - t1, 2), "judge": round(t3 - t2, 2),
+        "timings_s": {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2),
                       "total": round(time.perf_counter() - started, 2)},
         "platform": platform.platform(),
     }
@@ -150,17 +160,30 @@ def _finish(out_dir: Path, policy, policy_source: str, baseline: list[Judged], c
 
 def run_generate(base: Path, adapter: Path | None, suites: tuple[str, ...], languages: tuple[str, ...],
                  label: str, backend_name: str, settings: GenerationSettings, out: Path,
-                 on_progress: Progress | None = None) -> list[Completion]:
+                 cache_dir: Path | None = None, on_progress: Progress | None = None) -> list[Completion]:
     """One side only: answers to every prompt, written as a responses file."""
     prompts, _ = load_prompts(suites, languages)
     check_base_model(base)
     if adapter is not None:
         read_adapter_config(adapter)
     name, _ = resolve_backend(backend_name)
-    backend = backend_class(name)(base, [adapter] if adapter else [], settings)
-    completions = generate(prompts, [Side(label, adapter)], backend, on_progress)[label]
+    side = Side(label, adapter, _side_identity(_identity(base, name, settings, cache_dir), adapter, cache_dir))
+    cache = GenerationCache(cache_dir) if cache_dir else None
+    generated = generate(prompts, [side], lambda: backend_class(name)(base, [adapter] if adapter else [], settings),
+                         cache, on_progress, settings.save_every)
+    completions = generated.completions[label]
     write_responses(out, completions)
     return completions
+
+
+def _identity(base: Path, backend_name: str, settings: GenerationSettings, memo_dir: Path | None) -> dict[str, Any]:
+    """What, besides the adapter and the chat, decides an answer: the cache key's base."""
+    return {"base": base_fingerprint(base, memo_dir), "backend": backend_name, "max_tokens": settings.max_tokens,
+            "seed": settings.seed, "dtype": settings.dtype, "decoding": "greedy"}
+
+
+def _side_identity(identity: dict[str, Any], adapter: Path | None, memo_dir: Path | None) -> dict[str, Any]:
+    return {**identity, "adapter": adapter_fingerprint(adapter, memo_dir) if adapter else None}
 
 
 def run_judge(responses: Path, out: Path, judge_name: str = "lexicon") -> list[Judged]:
@@ -170,9 +193,9 @@ def run_judge(responses: Path, out: Path, judge_name: str = "lexicon") -> list[J
     return judged
 
 
-def _adapter_meta(path: Path | None) -> dict[str, Any] | None:
+def _adapter_meta(path: Path | None, identity: dict[str, Any]) -> dict[str, Any] | None:
     if path is None:
         return None
     config = read_adapter_config(path)
-    return {"path": str(path), "sha256": adapter_fingerprint(path), "rank": config.get("r"),
+    return {"path": str(path), "sha256": identity["adapter"], "rank": config.get("r"),
             "target_modules": config.get("target_modules")}

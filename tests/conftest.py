@@ -64,3 +64,11 @@ def one_error_line(result) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]
     return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch) -> Path:
+    """Each test gets its own generation cache, so no test passes on another's answers."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SAFETYGATE_CACHE_DIR", str(folder))
+    return folder

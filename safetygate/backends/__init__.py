@@ -56,6 +56,7 @@ class GenerationSettings:
     gpu_memory_utilization: float | None = None  # None: vLLM's default on GPU, 0.4 on CPU
     max_model_len: int | None = None
     dtype: str = "auto"
+    save_every: int = 256  # answers per backend call; each call's answers are cached when it returns
 
 
 class Backend(Protocol):

@@ -7,7 +7,6 @@ line and an exit code (see design.md); `--debug` shows tracebacks.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,7 +14,7 @@ import typer
 
 from ..errors import InputError
 from .catalog import policy_app, suites_app
-from .common import (BackendChoice, BackendOpt, BatchOpt, Debug, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
+from .common import (BackendChoice, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, cache_dir, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
                      MemoryOpt, PolicyOpt, RemoteOpt, SuiteOpt, TensorParallelOpt, parse_languages, progress_bar,
                      user_errors)
 
@@ -45,6 +44,9 @@ def check(
     gpu_memory_utilization: MemoryOpt = None,
     max_model_len: MaxLenOpt = None,
     dtype: DtypeOpt = "auto",
+    cache: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    save_every: SaveEveryOpt = 256,
     debug: Debug = False,
 ) -> None:
     """Gate a fine-tuned adapter: generate both sides, judge, compare, apply the policy, exit 0/1/2/3."""
@@ -54,10 +56,11 @@ def check(
     config = RunConfig(
         base=base, adapter=adapter, baseline_adapter=baseline_adapter, suites=tuple(suite or ()),
         languages=parse_languages(languages), policy=policy, backend=backend.value, out_dir=out,
+        cache_dir=cache_dir(no_cache, cache),
         settings=GenerationSettings(
             max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
             tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
-            max_model_len=max_model_len, dtype=dtype,
+            max_model_len=max_model_len, dtype=dtype, save_every=save_every,
         ),
     )
     with user_errors(debug):
@@ -86,6 +89,9 @@ def generate_cmd(
     gpu_memory_utilization: MemoryOpt = None,
     max_model_len: MaxLenOpt = None,
     dtype: DtypeOpt = "auto",
+    cache: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
+    save_every: SaveEveryOpt = 256,
     debug: Debug = False,
 ) -> None:
     """Generate one side's answers to the suites and write a responses JSONL."""
@@ -95,13 +101,13 @@ def generate_cmd(
     settings = GenerationSettings(
         max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
         tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
-        max_model_len=max_model_len, dtype=dtype,
+        max_model_len=max_model_len, dtype=dtype, save_every=save_every,
     )
     with user_errors(debug):
         update, stop = progress_bar("generating")
         try:
             completions = run_generate(base, adapter, tuple(suite or ()), parse_languages(languages), label,
-                                       backend.value, settings, out, on_progress=update)
+                                       backend.value, settings, out, cache_dir(no_cache, cache), on_progress=update)
         finally:
             stop()
     typer.echo(f"wrote {len(completions)} responses to {out}", err=True)
@@ -186,8 +192,8 @@ def demo(
         base, adapter = build_tiny_model(out / "tiny-model")
         update, stop = progress_bar("generating")
         try:
-            outcome = run_gate(RunConfig(base=base, adapter=adapter, out_dir=out,
-                                         languages=("en", "de", "sw")), on_progress=update)
+            outcome = run_gate(RunConfig(base=base, adapter=adapter, out_dir=out, languages=("en", "de", "sw"),
+                                         cache_dir=cache_dir(False, None)), on_progress=update)
         finally:
             stop()
     _print_verdict(outcome.result, outcome.files)
@@ -205,11 +211,3 @@ def _print_verdict(result: dict, files: dict[str, Path]) -> None:
     typer.echo(f"report: {files['html']}", err=True)
     typer.echo(json.dumps({"passed": result["passed"], "exit_code": result["exit_code"],
                            "results": str(files["results"])}))
-
-
-def main() -> None:  # pragma: no cover - console script entry
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

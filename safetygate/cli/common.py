@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -72,3 +73,13 @@ TensorParallelOpt = Annotated[int, typer.Option("--tensor-parallel-size", min=1,
 MemoryOpt = Annotated[Optional[float], typer.Option("--gpu-memory-utilization", min=0.05, max=1.0, help="vLLM: share of accelerator memory to use (default: vLLM's on GPU, 0.4 on CPU).")]
 MaxLenOpt = Annotated[Optional[int], typer.Option("--max-model-len", min=16, help="vLLM: context length to reserve (default: the model's).")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="Weights dtype: auto, bfloat16, float16, float32.")]
+CacheDirOpt = Annotated[Optional[Path], typer.Option("--cache-dir", help="Generation cache folder (default: $SAFETYGATE_CACHE_DIR or ~/.cache/safetygate).")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Generate every answer afresh; store nothing (no resume either).")]
+
+
+def cache_dir(no_cache: bool, given: Path | None) -> Path | None:
+    """The cache folder to use, or None when caching is off."""
+    from ..cache import default_cache_dir
+
+    return None if no_cache else (given or default_cache_dir())
+SaveEveryOpt = Annotated[int, typer.Option("--save-every", min=1, help="Answers per backend call; each call's answers are cached as it returns, so a killed run resumes there.")]
