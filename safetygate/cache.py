@@ -33,9 +33,14 @@ def _digest(obj: Any) -> str:
 
 
 class GenerationCache:
-    def __init__(self, root: Path) -> None:
-        self.root = root / "generations"
+    def __init__(self, root: Path, namespace: str = "generations") -> None:
+        self.base = root
+        self.root = root / namespace
         self.corrupt = 0  # entries found unreadable and ignored
+
+    def namespace(self, name: str) -> GenerationCache:
+        """A cache beside this one for another kind of entry (e.g. adapter probes)."""
+        return GenerationCache(self.base, name)
 
     @staticmethod
     def key(identity: dict[str, Any], messages: list[dict[str, str]]) -> str:

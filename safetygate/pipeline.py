@@ -17,6 +17,7 @@ from . import __version__
 from .backends import Backend, GenerationSettings, Progress, backend_class, vllm_available
 from .compare import compare, pair_up
 from .errors import InputError, SuiteError
+from .adapter_check import verify_adapters
 from .cache import GenerationCache
 from .generate import Side, generate
 from .judge import judge
@@ -100,11 +101,17 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         Side("candidate", config.adapter, _side_identity(identity, config.adapter, config.cache_dir)),
     ]
 
+    built: list[Backend] = [backend] if backend is not None else []
+
     def make_backend() -> Backend:
-        return backend if backend is not None else backend_class(backend_name)(config.base, adapters, config.settings)
+        """The one backend of this run, built on first need (a fully cached run needs none)."""
+        if not built:
+            built.append(backend_class(backend_name)(config.base, adapters, config.settings))
+        return built[0]
 
     t0 = time.perf_counter()
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
+    adapter_checks = verify_adapters(config.base, sides, make_backend, cache)
     generated = generate(prompts, sides, make_backend, cache, on_progress, config.settings.save_every)
     t1 = time.perf_counter()
     baseline = judge(generated.completions["baseline"], config.judge)
@@ -125,6 +132,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         "cache": {"dir": str(config.cache_dir) if config.cache_dir else None,
                   "reused": generated.cached, "generated": generated.generated,
                   "corrupt_entries_ignored": cache.corrupt if cache else 0},
+        "adapter_checks": adapter_checks,
         "judge": config.judge,
         "timings_s": {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2),
                       "total": round(time.perf_counter() - started, 2)},

@@ -66,6 +66,10 @@ class Backend(Protocol):
         """Answers to every request, in request order."""
         ...
 
+    def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
+        """The k most likely first answer tokens of each request, as token id -> log-probability."""
+        ...
+
 
 def backend_class(name: str) -> type:
     """Import the backend registered under `name`."""

@@ -36,3 +36,7 @@ class FakeBackend:
         prompt = request.prompt
         forgot = prompt.language in self.complies_in.get(request.adapter, set())
         return REFUSAL if prompt.kind is Kind.HARMFUL and not forgot else ANSWER
+
+    def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
+        # Any adapter shifts the fake distribution: the probe sees an adapter that works.
+        return [{0: -0.5, 1: -1.0} if r.adapter else {0: -0.1, 1: -2.5} for r in requests]

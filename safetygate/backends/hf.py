@@ -89,6 +89,18 @@ class TransformersBackend:
                     on_progress(done, len(requests))
         return [a or "" for a in answers]
 
+    def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
+        """Top-k log-probabilities of the first answer token, one request at a time (no padding noise)."""
+        torch = self._torch
+        out = []
+        for request in requests:
+            batch = self.tokenizer([self._render(request)], return_tensors="pt", add_special_tokens=False)
+            with torch.inference_mode(), self._adapter_context(request.adapter):
+                logits = self.model(**batch).logits[0, -1].float()
+            top = torch.log_softmax(logits, dim=-1).topk(k)
+            out.append(dict(zip(top.indices.tolist(), top.values.tolist())))
+        return out
+
     def _render(self, request: GenerationRequest) -> str:
         return self.tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
 

@@ -78,27 +78,39 @@ class VLLMBackend:
         from vllm import SamplingParams
 
         params = SamplingParams(temperature=0.0, max_tokens=self.settings.max_tokens, seed=self.settings.seed)
+        return [o.outputs[0].text.strip() for o in self._chat(requests, params, on_progress)]
+
+    def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
+        """Top-k log-probabilities of the first answer token."""
+        from vllm import SamplingParams
+
+        params = SamplingParams(temperature=0.0, max_tokens=1, logprobs=k, seed=self.settings.seed)
+        return [{token: lp.logprob for token, lp in o.outputs[0].logprobs[0].items()}
+                for o in self._chat(requests, params)]
+
+    def _chat(self, requests: list[GenerationRequest], params, on_progress: Progress | None = None) -> list:
+        """vLLM outputs in request order, batched as this platform can do correctly."""
         groups = [list(range(len(requests)))] if self.mixed_batches else _by_adapter(requests)
-        answers: list[str] = [""] * len(requests)
+        outputs: list = [None] * len(requests)
         done = 0
         for group in groups:
             for start in range(0, len(group), CHUNK):
                 indices = group[start:start + CHUNK]
                 chunk = [requests[i] for i in indices]
                 try:
-                    outputs = self.llm.chat(
+                    results = self.llm.chat(
                         [r.messages for r in chunk], params,
                         lora_request=[self.lora[r.adapter] if r.adapter else None for r in chunk],
                         use_tqdm=False,
                     )
                 except Exception as exc:
                     raise BackendError(f"vLLM generation failed: {_first_line(exc)}") from exc
-                for i, output in zip(indices, outputs):
-                    answers[i] = output.outputs[0].text.strip()
+                for i, result in zip(indices, results):
+                    outputs[i] = result
                 done += len(indices)
                 if on_progress:
                     on_progress(done, len(requests))
-        return answers
+        return outputs
 
 
 def _by_adapter(requests: list[GenerationRequest]) -> list[list[int]]:
