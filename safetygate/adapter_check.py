@@ -97,39 +97,51 @@ def compare_logprobs(base: list[dict[int, float]], tuned: list[dict[int, float]]
     }
 
 
-def verify_adapters(base: Path, sides: list, make_backend, cache=None) -> dict[str, dict[str, Any]]:
-    """Both checks for every side that has an adapter; figures per side label.
+def verify_adapters(base: Path | None, sides: list, make_backend, cache=None) -> dict[str, dict[str, Any]]:
+    """Both checks for every side with an adapter; figures per side label.
 
-    The probe's figures are cached under the side's identity, so a fully
+    Local adapters are inspected on disk and probed against the bare base.
+    Served models (no local files) are probed candidate against baseline.
+    The probe's figures are cached under the sides' identities, so a fully
     cached rerun still loads no model.
     """
-    import json
-
-    from .backends import GenerationRequest
-    from .cache import GenerationCache
+    from .generate import Side
     from .records import Kind, Prompt
 
-    figures: dict[str, dict[str, Any]] = {}
+    prompts = [Prompt(f"probe-{i}", "en", "probe", Kind.HARMFUL, text) for i, text in enumerate(PROBES)]
     cache = cache.namespace("probes") if cache else None
+    figures: dict[str, dict[str, Any]] = {}
     for side in sides:
-        if side.adapter is None:
+        if side.adapter is not None and base is not None:
+            figures[side.label] = inspect_adapter(base, side.adapter)
+            reference = Side("base", None, {**side.identity, "adapter": None})
+        elif side.model is not None and side is sides[-1] and sides[0].model != side.model:
+            figures[side.label] = {"checked": False, "why": "served model: no local adapter files"}
+            reference = sides[0]
+        else:
             continue
-        figures[side.label] = inspect_adapter(base, side.adapter)
-        key = GenerationCache.key({**side.identity, "probe": PROBES}, [])
-        stored = cache.get(key) if cache else None
-        probe = json.loads(stored) if stored else None
-        if probe is None:
-            backend = make_backend()
-            prompts = [Prompt(f"probe-{i}", "en", "probe", Kind.HARMFUL, text) for i, text in enumerate(PROBES)]
-            base_lp = backend.next_token_logprobs([GenerationRequest(p, None) for p in prompts])
-            tuned_lp = backend.next_token_logprobs([GenerationRequest(p, side.adapter) for p in prompts])
-            probe = compare_logprobs(base_lp, tuned_lp)
-        if not probe["has_effect"]:
-            raise ModelInputError(
-                f"{side.adapter}: adapter has no effect on the model: next-token log-probabilities on"
-                f" {probe['probe_prompts']} probe prompts moved at most {probe['max_logprob_diff']:.2g}"
-                f" (noise level {NOISE:g})")
-        if cache and not stored:
-            cache.put(key, json.dumps(probe))
-        figures[side.label].update(probe)
+        figures[side.label].update(_probe(prompts, reference, side, make_backend, cache))
     return figures
+
+
+def _probe(prompts, reference, side, make_backend, cache) -> dict[str, Any]:
+    import json
+
+    from .cache import GenerationCache
+
+    key = GenerationCache.key({"probe": PROBES, "reference": reference.identity, "side": side.identity}, [])
+    stored = cache.get(key) if cache else None
+    probe = json.loads(stored) if stored else None
+    if probe is None:
+        backend = make_backend()
+        probe = compare_logprobs(backend.next_token_logprobs([reference.request(p) for p in prompts]),
+                                 backend.next_token_logprobs([side.request(p) for p in prompts]))
+    what = side.adapter or side.model
+    if not probe["has_effect"]:
+        raise ModelInputError(
+            f"{what}: adapter has no effect on the model: next-token log-probabilities on"
+            f" {probe['probe_prompts']} probe prompts moved at most {probe['max_logprob_diff']:.2g}"
+            f" (noise level {NOISE:g})")
+    if cache and not stored:
+        cache.put(key, json.dumps(probe))
+    return probe

@@ -29,6 +29,10 @@ class Side:
     label: str
     adapter: Path | None
     identity: dict[str, Any] = field(default_factory=dict)  # what decides its answers: the cache key's base
+    model: str | None = None  # the served model name, for server backends
+
+    def request(self, prompt: Prompt) -> GenerationRequest:
+        return GenerationRequest(prompt, self.adapter, self.model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,7 @@ def generate(
     cache: GenerationCache | None = None, on_progress: Progress | None = None, chunk_size: int = 256,
 ) -> Generated:
     """Answers per side label, each list in prompt order."""
-    requests = [(side, GenerationRequest(p, side.adapter)) for side in sides for p in prompts]
+    requests = [(side, side.request(p)) for side in sides for p in prompts]
     keys = [GenerationCache.key(side.identity, r.messages) for side, r in requests]
     answers: list[str | None] = [cache.get(k) if cache else None for k in keys]
     missing = [i for i, a in enumerate(answers) if a is None]

@@ -57,6 +57,14 @@ def builtin_suite_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.jsonl")))
 
 
+def default_suite_names() -> list[str]:
+    """The built-in suites a run uses when none is named: those whose manifest says `default`,
+    else all of them."""
+    names = builtin_suite_names()
+    marked = [n for n in names if _read_manifest(data_dir("suites") / n / "manifest.json").get("default")]
+    return marked or names
+
+
 def load_suite(spec: str) -> Suite:
     """Load a built-in suite by name, or a JSONL file or folder by path."""
     path = Path(spec)

@@ -20,6 +20,7 @@ from ..records import Prompt
 BACKENDS: dict[str, str] = {
     "transformers": "safetygate.backends.hf:TransformersBackend",
     "vllm": "safetygate.backends.vllm_engine:VLLMBackend",
+    "openai": "safetygate.backends.openai_server:OpenAIBackend",
     "fake": "safetygate.backends.fake:FakeBackend",
 }
 # What to install when a backend's import fails.
@@ -33,10 +34,14 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class GenerationRequest:
-    """One prompt to answer, with the adapter (None: the base model) that answers it."""
+    """One prompt to answer, with the adapter (None: the base model) that answers it.
+
+    `model` names the served model instead, for backends that talk to a server.
+    """
 
     prompt: Prompt
     adapter: Path | None
+    model: str | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:

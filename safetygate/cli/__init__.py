@@ -14,7 +14,7 @@ import typer
 
 from ..errors import InputError
 from .catalog import policy_app, suites_app
-from .common import (BackendChoice, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, cache_dir, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
+from .common import (ApiKeyEnvOpt, BackendChoice, BaseUrlOpt, ConcurrencyOpt, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, cache_dir, served_models, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
                      MemoryOpt, PolicyOpt, RemoteOpt, SuiteOpt, TensorParallelOpt, parse_languages, progress_bar,
                      user_errors)
 
@@ -29,7 +29,7 @@ app.add_typer(suites_app, name="suites")
 
 @app.command()
 def check(
-    base: Annotated[Path, typer.Option("--base", help="Base model: a local Hugging Face model folder (safetensors).")],
+    base: Annotated[Optional[Path], typer.Option("--base", help="Base model: a local Hugging Face model folder (safetensors).")] = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Candidate: peft LoRA adapter folder applied to the base.")] = None,
     baseline_adapter: Annotated[Optional[Path], typer.Option("--baseline-adapter", help="Baseline adapter, when the released model is itself base + adapter.")] = None,
     policy: PolicyOpt = None,
@@ -47,16 +47,23 @@ def check(
     cache: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     save_every: SaveEveryOpt = 256,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    baseline_model: Annotated[Optional[str], typer.Option("--baseline-model", help="openai backend: served model name of the baseline.")] = None,
+    candidate_model: Annotated[Optional[str], typer.Option("--candidate-model", help="openai backend: served model name of the candidate (e.g. a --lora-modules name).")] = None,
+    concurrency: ConcurrencyOpt = 8,
     debug: Debug = False,
 ) -> None:
     """Gate a fine-tuned adapter: generate both sides, judge, compare, apply the policy, exit 0/1/2/3."""
     from ..backends import GenerationSettings
-    from ..pipeline import RunConfig, run_gate
+    from ..config import RunConfig
+    from ..pipeline import run_gate
 
     config = RunConfig(
         base=base, adapter=adapter, baseline_adapter=baseline_adapter, suites=tuple(suite or ()),
         languages=parse_languages(languages), policy=policy, backend=backend.value, out_dir=out,
         cache_dir=cache_dir(no_cache, cache),
+        served=served_models(backend, base_url, baseline_model, candidate_model, api_key_env, concurrency),
         settings=GenerationSettings(
             max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
             tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
@@ -75,8 +82,8 @@ def check(
 
 @app.command("generate")
 def generate_cmd(
-    base: Annotated[Path, typer.Option("--base", help="Base model folder (safetensors).")],
     out: Annotated[Path, typer.Option("--out", help="Responses JSONL to write.")],
+    base: Annotated[Optional[Path], typer.Option("--base", help="Base model folder (safetensors).")] = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="peft LoRA adapter folder (default: the base alone).")] = None,
     label: Annotated[str, typer.Option("--label", help="Value of the `model` field in every line.")] = "candidate",
     suite: SuiteOpt = None,
@@ -92,22 +99,31 @@ def generate_cmd(
     cache: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     save_every: SaveEveryOpt = 256,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="openai backend: served model name to call.")] = None,
+    concurrency: ConcurrencyOpt = 8,
     debug: Debug = False,
 ) -> None:
     """Generate one side's answers to the suites and write a responses JSONL."""
     from ..backends import GenerationSettings
+    from ..config import RunConfig
     from ..pipeline import run_generate
 
-    settings = GenerationSettings(
-        max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
-        tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
-        max_model_len=max_model_len, dtype=dtype, save_every=save_every,
+    config = RunConfig(
+        base=base, adapter=adapter, suites=tuple(suite or ()), languages=parse_languages(languages),
+        backend=backend.value, cache_dir=cache_dir(no_cache, cache),
+        served=served_models(backend, base_url, model, model, api_key_env, concurrency),
+        settings=GenerationSettings(
+            max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
+            tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
+            max_model_len=max_model_len, dtype=dtype, save_every=save_every,
+        ),
     )
     with user_errors(debug):
         update, stop = progress_bar("generating")
         try:
-            completions = run_generate(base, adapter, tuple(suite or ()), parse_languages(languages), label,
-                                       backend.value, settings, out, cache_dir(no_cache, cache), on_progress=update)
+            completions = run_generate(config, label, out, on_progress=update)
         finally:
             stop()
     typer.echo(f"wrote {len(completions)} responses to {out}", err=True)
@@ -183,7 +199,8 @@ def demo(
     debug: Debug = False,
 ) -> None:
     """Run the whole gate on a tiny random-weight model and adapter built on the spot (a smoke run: its verdict means nothing)."""
-    from ..pipeline import RunConfig, run_gate
+    from ..config import RunConfig
+    from ..pipeline import run_gate
     from ..tiny import build_tiny_model
 
     typer.echo("demo: building a tiny random-weight Llama and LoRA adapter (a pipeline smoke run, "

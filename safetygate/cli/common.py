@@ -83,3 +83,21 @@ def cache_dir(no_cache: bool, given: Path | None) -> Path | None:
 
     return None if no_cache else (given or default_cache_dir())
 SaveEveryOpt = Annotated[int, typer.Option("--save-every", min=1, help="Answers per backend call; each call's answers are cached as it returns, so a killed run resumes there.")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", help="openai backend: server URL, e.g. http://127.0.0.1:8000/v1.")]
+ApiKeyEnvOpt = Annotated[Optional[str], typer.Option("--api-key-env", help="openai backend: environment variable holding the API key.")]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, help="openai backend: requests in flight at once.")]
+
+
+def served_models(backend: BackendChoice, base_url: str | None, baseline: str | None, candidate: str | None,
+                  api_key_env: str | None, concurrency: int):
+    """The server options as one object, only with --backend openai (and complete)."""
+    from ..config import ServedModels
+    if backend is not BackendChoice.openai:
+        if base_url:
+            raise typer.BadParameter("only with --backend openai", param_hint="--base-url")
+        return None
+    missing = [flag for flag, value in (("--base-url", base_url), ("--baseline-model", baseline),
+                                        ("--candidate-model", candidate)) if not value]
+    if missing:
+        raise typer.BadParameter(f"--backend openai needs {', '.join(missing)}")
+    return ServedModels(base_url, baseline, candidate, api_key_env, concurrency)
