@@ -1,0 +1,110 @@
+"""Throughput of the gate's generation, measured on whatever machine runs it.
+
+Prints, for the same model, prompts and greedy settings:
+  1. transformers (batched) vs vLLM: prompts/s and tokens/s, engine load excluded;
+  2. one vLLM engine serving both sides as LoRA requests vs two separate
+     engine loads (baseline engine, then candidate engine): wall time with loads;
+  3. a cached rerun of `check` vs a cold run.
+Each comparison is a ratio measured in this run.
+
+    python benchmarks/throughput.py                       # a tiny model built on the spot
+    python benchmarks/throughput.py --model PATH --adapter PATH --prompts 400 --max-tokens 128
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+
+def requests_for(n: int, adapter: Path | None):
+    from safetygate.backends import GenerationRequest
+    from safetygate.suites import load_suite
+
+    prompts = list(load_suite("starter").prompts)
+    return [GenerationRequest(prompts[i % len(prompts)], adapter) for i in range(n)]
+
+
+def tokens(tokenizer, answers: list[str]) -> int:
+    return sum(len(tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="base model folder (default: a tiny model built now)")
+    parser.add_argument("--adapter", type=Path, help="LoRA adapter for the candidate side")
+    parser.add_argument("--prompts", type=int, default=90, help="prompts per side")
+    parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16, help="transformers batch size")
+    parser.add_argument("--dtype", default="float32")
+    args = parser.parse_args()
+
+    from transformers import AutoTokenizer
+
+    from safetygate.backends import GenerationSettings, vllm_available
+    from safetygate.backends.hf import TransformersBackend
+
+    work = Path(tempfile.mkdtemp(prefix="safetygate-bench-"))
+    if args.model is None:
+        from safetygate.tiny import build_tiny_model
+
+        args.model, args.adapter = build_tiny_model(work / "tiny")
+    settings = GenerationSettings(max_tokens=args.max_tokens, batch_size=args.batch_size, dtype=args.dtype)
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    base_requests = requests_for(args.prompts, None)
+    both = base_requests + requests_for(args.prompts, args.adapter)
+    print(f"model {args.model}, adapter {args.adapter}, {args.prompts} prompts a side, max {args.max_tokens} tokens")
+
+    hf, hf_load = timed(lambda: TransformersBackend(args.model, [args.adapter], settings))
+    hf_answers, hf_gen = timed(lambda: hf.generate(both))
+    hf_tokens = tokens(tokenizer, hf_answers)
+    print(f"transformers: load {hf_load:.1f}s, {len(both) / hf_gen:.2f} prompts/s, {hf_tokens / hf_gen:.1f} tokens/s")
+    del hf
+
+    if not vllm_available():
+        print("vLLM not installed: its rows are skipped (pip install 'safetygate[gpu]' or '[cpu]')")
+    else:
+        from safetygate.backends.vllm_engine import VLLMBackend
+
+        one, one_load = timed(lambda: VLLMBackend(args.model, [args.adapter], settings))
+        answers, one_gen = timed(lambda: one.generate(both))
+        v_tokens = tokens(tokenizer, answers)
+        print(f"vLLM: load {one_load:.1f}s, {len(both) / one_gen:.2f} prompts/s, {v_tokens / one_gen:.1f} tokens/s")
+        print(f"  ratio vLLM / transformers: {hf_gen / one_gen:.2f}x prompts/s,"
+              f" {(v_tokens / one_gen) / (hf_tokens / hf_gen):.2f}x tokens/s")
+        one.llm.llm_engine.engine_core.shutdown() if hasattr(one.llm.llm_engine, "engine_core") else None
+        del one
+
+        def two_engines() -> None:
+            for adapters, requests in (([], base_requests), ([args.adapter], both[len(base_requests):])):
+                engine = VLLMBackend(args.model, adapters, settings)
+                engine.generate(requests)
+                del engine
+
+        _, two_wall = timed(two_engines)
+        one_wall = one_load + one_gen
+        print(f"one engine, two LoRA sides: {one_wall:.1f}s with load; two engine loads: {two_wall:.1f}s;"
+              f" ratio {two_wall / one_wall:.2f}x")
+
+    from safetygate.config import RunConfig
+    from safetygate.pipeline import run_gate
+
+    config = RunConfig(base=args.model, adapter=args.adapter, suites=("starter",), backend="auto", settings=settings,
+                       out_dir=work / "out", cache_dir=work / "cache")
+    cold, cold_s = timed(lambda: run_gate(config))
+    warm, warm_s = timed(lambda: run_gate(config))
+    reused = sum(warm.result["run"]["cache"]["reused"].values())
+    print(f"check ({cold.result['run']['backend']}): cold {cold_s:.1f}s, cached rerun {warm_s:.1f}s"
+          f" ({reused} answers reused); ratio {cold_s / warm_s:.1f}x")
+
+
+if __name__ == "__main__":  # guarded: vLLM spawns processes that re-import this module
+    main()
