@@ -91,6 +91,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
                   "reused": generated.cached, "generated": generated.generated,
                   "corrupt_entries_ignored": cache.corrupt if cache else 0},
         "adapter_checks": adapter_checks,
+        "answers_per_s": round(sum(generated.generated.values()) / (t1 - t0), 2) if generated.backend else None,
         "judge": config.judge,
         "timings_s": {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2),
                       "total": round(time.perf_counter() - started, 2)},

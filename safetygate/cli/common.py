@@ -40,11 +40,16 @@ def user_errors(debug: bool):
 
 
 def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A rich progress bar on stderr, fed by (done, total) callbacks."""
+    """A rich progress bar on stderr with answers/s, fed by (done, total) callbacks."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeElapsedColumn
+    from rich.text import Text
 
-    progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+    class Speed(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.1f} answers/s" if task.speed else "")
+
+    progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), Speed(),
                         TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     task = progress.add_task(label, total=None)
     progress.start()
