@@ -28,6 +28,8 @@ class RunConfig:
     baseline_adapter: Path | None = None
     suites: tuple[str, ...] = ()  # empty: the default built-in suites
     languages: tuple[str, ...] = ()  # empty: every language of the suites
+    suite_columns: tuple[tuple[str, str], ...] = ()  # field -> column, for table suites
+    sample: int | None = None  # items per language, stratified and seeded
     policy: str | None = None  # None: the built-in default
     backend: str = "auto"
     settings: GenerationSettings = field(default_factory=GenerationSettings)

@@ -27,6 +27,7 @@ from .records import Completion, Judged, Prompt, Suite
 from .report import write_report_files
 from .responses import read_responses, write_responses
 from .results import build_results
+from .sampling import sample_prompts
 from .sides import plan_run
 from .suites import default_suite_names, load_suite, select_languages
 
@@ -41,9 +42,10 @@ class GateOutcome:
         return self.result["exit_code"]
 
 
-def load_prompts(specs: tuple[str, ...], languages: tuple[str, ...]) -> tuple[list[Prompt], list[Suite]]:
-    """Load and merge suites, keep the chosen languages; the same (id, language) twice is an error."""
-    suites = [load_suite(spec) for spec in (specs or tuple(default_suite_names()))]
+def load_prompts(config: RunConfig) -> tuple[list[Prompt], list[Suite]]:
+    """Load and merge suites, keep the chosen languages, sample; the same (id, language) twice is an error."""
+    columns = dict(config.suite_columns)
+    suites = [load_suite(spec, columns) for spec in (config.suites or tuple(default_suite_names()))]
     prompts: list[Prompt] = []
     owner: dict[tuple[str, str], str] = {}
     for suite in suites:
@@ -53,7 +55,10 @@ def load_prompts(specs: tuple[str, ...], languages: tuple[str, ...]) -> tuple[li
             owner[p.key] = suite.source
             prompts.append(p)
     source = ", ".join(s.name for s in suites)
-    return select_languages(prompts, list(languages), f"suites {source}"), suites
+    prompts = select_languages(prompts, list(config.languages), f"suites {source}")
+    if config.sample:
+        prompts = sample_prompts(prompts, config.sample, config.settings.seed)
+    return prompts, suites
 
 
 def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Progress | None = None) -> GateOutcome:
@@ -62,13 +67,16 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     if config.served is None and config.adapter is None and config.baseline_adapter is None:
         raise InputError("nothing to compare: pass --adapter (the candidate) and optionally --baseline-adapter")
     policy, policy_source = load_policy(config.policy)
-    prompts, suites = load_prompts(config.suites, config.languages)
+    prompts, suites = load_prompts(config)
     plan = plan_run(config, backend)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
 
     t0 = time.perf_counter()
-    adapter_checks = verify_adapters(config.base, plan.sides, plan.make_backend, cache)
-    generated = generate(prompts, plan.sides, plan.make_backend, cache, on_progress, config.settings.save_every)
+    try:
+        adapter_checks = verify_adapters(config.base, plan.sides, plan.make_backend, cache)
+        generated = generate(prompts, plan.sides, plan.make_backend, cache, on_progress, config.settings.save_every)
+    finally:
+        plan.make_backend.release()  # free the engine before judging (a model judge may need the memory)
     t1 = time.perf_counter()
     baseline = judge(generated.completions["baseline"], config.judge)
     candidate = judge(generated.completions["candidate"], config.judge)
@@ -84,6 +92,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         "suites": [{"name": s.name, "version": s.version, "sha256": s.sha256, "source": s.source} for s in suites],
         "languages": sorted({p.language for p in prompts}),
         "prompts": len(prompts),
+        "sample": config.sample,
         "backend": plan.backend, "backend_reason": plan.reason,
         "generation": {"max_tokens": config.settings.max_tokens, "batch_size": config.settings.batch_size,
                        "dtype": config.settings.dtype, "decoding": "greedy", "seed": config.settings.seed},
@@ -127,11 +136,14 @@ def _finish(out_dir: Path, policy, policy_source: str, baseline: list[Judged], c
 
 def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress | None = None) -> list[Completion]:
     """One side only (the candidate of `config`): answers to every prompt, written as a responses file."""
-    prompts, _ = load_prompts(config.suites, config.languages)
+    prompts, _ = load_prompts(config)
     plan = plan_run(config)
     side = replace(plan.sides[-1], label=label)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
-    generated = generate(prompts, [side], plan.make_backend, cache, on_progress, config.settings.save_every)
+    try:
+        generated = generate(prompts, [side], plan.make_backend, cache, on_progress, config.settings.save_every)
+    finally:
+        plan.make_backend.release()
     completions = generated.completions[label]
     write_responses(out, completions)
     return completions

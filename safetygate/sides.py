@@ -20,10 +20,30 @@ from .generate import Side
 from .models import adapter_fingerprint, base_fingerprint, check_base_model, read_adapter_config
 
 
+class LazyBackend:
+    """Builds the run's one backend on first call; `release` frees it (engine memory) when done."""
+
+    def __init__(self, build: Callable[[], Backend], owned: bool = True) -> None:
+        self._build = build
+        self._owned = owned  # a backend handed in by the caller is the caller's to close
+        self._built: Backend | None = None
+
+    def __call__(self) -> Backend:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def release(self) -> None:
+        close = getattr(self._built, "close", None)
+        if close is not None and self._owned:
+            close()
+        self._built = None
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     sides: list[Side]
-    make_backend: Callable[[], Backend]  # builds the run's one backend on first call
+    make_backend: LazyBackend
     backend: str
     reason: str  # why this backend
 
@@ -35,17 +55,6 @@ def resolve_backend(name: str) -> tuple[str, str]:
             return "vllm", "auto: vLLM is installed"
         return "transformers", "auto: vLLM is not installed (pip install 'safetygate[gpu]' or '[cpu]')"
     return name, f"{name}: chosen with --backend"
-
-
-def _once(build: Callable[[], Backend]) -> Callable[[], Backend]:
-    built: list[Backend] = []
-
-    def get() -> Backend:
-        if not built:
-            built.append(build())
-        return built[0]
-
-    return get
 
 
 def generation_identity(backend: str, settings: GenerationSettings) -> dict[str, Any]:
@@ -72,8 +81,9 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> Plan:
         read_adapter_config(path)
     sides = [local_side("baseline", config.base, config.baseline_adapter, common, config.cache_dir),
              local_side("candidate", config.base, config.adapter, common, config.cache_dir)]
-    build = (lambda: backend) if backend else (lambda: backend_class(name)(config.base, adapters, config.settings))
-    return Plan(sides, _once(build), name, reason)
+    if backend is not None:
+        return Plan(sides, LazyBackend(lambda: backend, owned=False), name, reason)
+    return Plan(sides, LazyBackend(lambda: backend_class(name)(config.base, adapters, config.settings)), name, reason)
 
 
 def _served_plan(config: RunConfig, common: dict[str, Any], reason: str) -> Plan:
@@ -92,4 +102,4 @@ def _served_plan(config: RunConfig, common: dict[str, Any], reason: str) -> Plan
         # A server cannot hash its weights for us: its name and root path stand in for them.
         identity = {**common, "server": served.base_url, "model": model, "root": models[model].get("root")}
         sides.append(Side(label, None, identity, model))
-    return Plan(sides, lambda: backend, "openai", reason)
+    return Plan(sides, LazyBackend(lambda: backend), "openai", reason)

@@ -65,9 +65,15 @@ def default_suite_names() -> list[str]:
     return marked or names
 
 
-def load_suite(spec: str) -> Suite:
-    """Load a built-in suite by name, or a JSONL file or folder by path."""
+def load_suite(spec: str, columns: dict[str, str] | None = None) -> Suite:
+    """Load a built-in suite by name, a JSONL or CSV file or a folder by path, or `hf:DATASET[:split]`."""
+    from . import tables  # tables builds on this module's line model
+
+    if spec.startswith("hf:"):
+        return tables.load_dataset_suite(spec, columns or {})
     path = Path(spec)
+    if path.suffix.lower() == ".csv" and path.is_file():
+        return tables.load_csv(path, columns or {})
     names = builtin_suite_names()
     # A bare built-in name wins over a same-named folder here; `./starter` means the folder.
     if spec in names:
@@ -177,3 +183,19 @@ def kind_counts(suite: Suite) -> dict[str, Counter]:
     for p in suite.prompts:
         counts[p.language][p.kind.value] += 1
     return dict(sorted(counts.items()))
+
+
+def language_agreement(suite: Suite) -> dict[str, tuple[int, int, list[str]]]:
+    """Per language langdetect knows: (prompts it agrees on, prompts, ids it disagrees on)."""
+    from .langid import detect_language, detectable
+
+    by_language: dict[str, list[Prompt]] = defaultdict(list)
+    for p in suite.prompts:
+        by_language[p.language].append(p)
+    out = {}
+    for language, prompts in sorted(by_language.items()):
+        if not detectable(language):
+            continue
+        wrong = [p.id for p in prompts if detect_language(p.prompt) != language]
+        out[language] = (len(prompts) - len(wrong), len(prompts), wrong)
+    return out

@@ -24,7 +24,7 @@ def rewrite_weights(adapter, tmp_path, name, change):
 
 def check(base, adapter, out):
     return invoke("check", "--backend", "transformers", "--base", base, "--adapter", adapter,
-                  "--languages", "en", "--max-tokens", "4", "--out", out)
+                  "--suite", "starter", "--languages", "en", "--max-tokens", "4", "--out", out)
 
 
 def test_working_adapter_figures_are_recorded(tiny_model, tiny_adapter, tmp_path):

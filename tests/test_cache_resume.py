@@ -14,7 +14,7 @@ from conftest import invoke
 
 pytestmark = pytest.mark.slow
 
-ARGS = ("--backend", "transformers", "--languages", "en,sw", "--max-tokens", "10", "--batch-size", "8")
+ARGS = ("--backend", "transformers", "--suite", "starter", "--languages", "en,sw", "--max-tokens", "10", "--batch-size", "8")
 
 
 def run_check(base, adapter, out, *extra):

@@ -36,7 +36,7 @@ def server(tiny_model, tiny_adapter, tmp_path_factory):
     command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model),
                "--host", "127.0.0.1",
                "--port", str(port), "--enable-lora", "--lora-modules", f"cand={tiny_adapter}",
-               "--max-lora-rank", "8", "--seed", "0", "--gpu-memory-utilization", "0.4", *ENGINE]
+               "--max-lora-rank", "8", "--seed", "0", "--gpu-memory-utilization", "0.2", *ENGINE]
     with log.open("w") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
@@ -88,7 +88,7 @@ def test_server_gives_the_offline_engines_answers(server, tiny_model, tiny_adapt
     run = json.loads((online / "results.json").read_text())["run"]
     assert run["backend"] == "openai" and run["served"] == {"baseline": str(tiny_model), "candidate": "cand"}
     assert run["adapter_checks"]["candidate"]["has_effect"] is True
-    result = invoke("check", "--backend", "vllm", "--base", tiny_model, "--adapter", tiny_adapter, *ENGINE,
+    result = invoke("check", "--backend", "vllm", "--base", tiny_model, "--adapter", tiny_adapter, *ENGINE, "--gpu-memory-utilization", "0.2",
                     "--suite", small_suite, "--max-tokens", "12", "--out", offline)
     assert result.exit_code in (0, 1), result.stderr
     for side in ("baseline", "candidate"):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from safetygate.config import RunConfig
 from safetygate.errors import SuiteError
 from safetygate.pipeline import load_prompts
 from safetygate.records import Kind
@@ -112,4 +113,4 @@ def test_language_selection():
 def test_merging_suites_rejects_the_same_prompt_twice(tmp_path):
     path = write_lines(tmp_path / "a.jsonl", json.dumps(GOOD))
     with pytest.raises(SuiteError, match="id 'cyber-001' .sw. is also in"):
-        load_prompts((str(path), str(path)), ())
+        load_prompts(RunConfig(base=tmp_path, suites=(str(path), str(path))))

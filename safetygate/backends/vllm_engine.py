@@ -73,6 +73,19 @@ class VLLMBackend:
         self.lora = {path: LoRARequest(f"adapter{i}", i + 1, str(path)) for i, path in enumerate(unique)}
         self.mixed_batches = not on_cpu
 
+    def close(self) -> None:
+        """Stop the engine's processes and free its memory (the KV cache reservation is large)."""
+        llm = self.__dict__.pop("llm", None)
+        if llm is None:
+            return
+        engine_core = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+        if engine_core is not None:
+            engine_core.shutdown()
+        del llm
+        import gc
+
+        gc.collect()
+
     def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
         """Answers in request order."""
         from vllm import SamplingParams

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import InputError
 from .catalog import policy_app, suites_app
-from .common import (ApiKeyEnvOpt, BackendChoice, BaseUrlOpt, ConcurrencyOpt, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, cache_dir, served_models, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
+from .common import (ApiKeyEnvOpt, BackendChoice, BaseUrlOpt, ConcurrencyOpt, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, SampleOpt, ColumnsOpt, cache_dir, served_models, suite_columns, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
                      MemoryOpt, PolicyOpt, RemoteOpt, SuiteOpt, TensorParallelOpt, parse_languages, progress_bar,
                      user_errors)
 
@@ -35,6 +35,8 @@ def check(
     policy: PolicyOpt = None,
     suite: SuiteOpt = None,
     languages: LanguagesOpt = None,
+    sample: SampleOpt = None,
+    columns: ColumnsOpt = None,
     backend: BackendOpt = BackendChoice.auto,
     max_tokens: MaxTokensOpt = 128,
     batch_size: BatchOpt = 16,
@@ -62,6 +64,7 @@ def check(
     config = RunConfig(
         base=base, adapter=adapter, baseline_adapter=baseline_adapter, suites=tuple(suite or ()),
         languages=parse_languages(languages), policy=policy, backend=backend.value, out_dir=out,
+        sample=sample, suite_columns=suite_columns(columns),
         cache_dir=cache_dir(no_cache, cache),
         served=served_models(backend, base_url, baseline_model, candidate_model, api_key_env, concurrency),
         settings=GenerationSettings(
@@ -88,6 +91,8 @@ def generate_cmd(
     label: Annotated[str, typer.Option("--label", help="Value of the `model` field in every line.")] = "candidate",
     suite: SuiteOpt = None,
     languages: LanguagesOpt = None,
+    sample: SampleOpt = None,
+    columns: ColumnsOpt = None,
     backend: BackendOpt = BackendChoice.auto,
     max_tokens: MaxTokensOpt = 128,
     batch_size: BatchOpt = 16,
@@ -112,7 +117,7 @@ def generate_cmd(
 
     config = RunConfig(
         base=base, adapter=adapter, suites=tuple(suite or ()), languages=parse_languages(languages),
-        backend=backend.value, cache_dir=cache_dir(no_cache, cache),
+        sample=sample, suite_columns=suite_columns(columns), backend=backend.value, cache_dir=cache_dir(no_cache, cache),
         served=served_models(backend, base_url, model, model, api_key_env, concurrency),
         settings=GenerationSettings(
             max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
@@ -209,7 +214,7 @@ def demo(
         base, adapter = build_tiny_model(out / "tiny-model")
         update, stop = progress_bar("generating")
         try:
-            outcome = run_gate(RunConfig(base=base, adapter=adapter, out_dir=out, languages=("en", "de", "sw"),
+            outcome = run_gate(RunConfig(base=base, adapter=adapter, out_dir=out, languages=("en", "de", "sw"), sample=40,
                                          cache_dir=cache_dir(False, None)), on_progress=update)
         finally:
             stop()

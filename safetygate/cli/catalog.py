@@ -50,10 +50,14 @@ def suites_show(
 @suites_app.command("validate")
 def suites_validate(
     path: Annotated[str, typer.Argument(help="Suite file or folder (or a built-in name).")],
+    min_agreement: Annotated[float, typer.Option(
+        "--min-agreement", min=0.0, max=1.0,
+        help="Fail when langdetect agrees with a language's label on fewer prompts than this share.")] = 0.9,
     debug: Debug = False,
 ) -> None:
-    """Check a suite: format, duplicate ids, empty prompts, translations missing across languages."""
-    from ..suites import kind_counts, load_suite, missing_translations
+    """Check a suite: format, duplicate ids, empty prompts, translations missing across languages,
+    and whether langdetect agrees that each prompt is in its language."""
+    from ..suites import kind_counts, language_agreement, load_suite, missing_translations
 
     with user_errors(debug):
         suite = load_suite(path)
@@ -62,7 +66,20 @@ def suites_validate(
         print_error(f"{suite.source}: {language}: missing {len(ids)} ids other languages have: {', '.join(ids[:8])}")
     counts = kind_counts(suite)
     typer.echo(f"{suite.source}: {len(suite.prompts)} prompts in {len(counts)} languages; sha256 {suite.sha256[:12]}")
-    raise typer.Exit(ExitCode.BAD_INPUT if missing else ExitCode.PASSED)
+    agreement = language_agreement(suite)
+    low = []
+    for language, (agreed, total, wrong) in agreement.items():
+        rate = agreed / total
+        listed = f"; disagrees on {', '.join(wrong[:10])}" + (" ..." if len(wrong) > 10 else "") if wrong else ""
+        typer.echo(f"  {language}: langdetect agrees on {agreed}/{total} ({rate:.1%}){listed}")
+        if rate < min_agreement:
+            low.append(language)
+    unchecked = sorted(set(counts) - set(agreement))
+    if unchecked:
+        typer.echo(f"  not checked (langdetect does not know them): {', '.join(unchecked)}")
+    for language in low:
+        print_error(f"{suite.source}: {language}: langdetect agrees on fewer than {min_agreement:.0%} of prompts")
+    raise typer.Exit(ExitCode.BAD_INPUT if missing or low else ExitCode.PASSED)
 
 
 @policy_app.command("validate")

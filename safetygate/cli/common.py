@@ -66,7 +66,9 @@ def parse_languages(value: str | None) -> tuple[str, ...]:
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
 PolicyOpt = Annotated[Optional[str], typer.Option("--policy", help="Built-in policy name (default, strict) or a YAML file.")]
-SuiteOpt = Annotated[Optional[list[str]], typer.Option("--suite", help="Built-in suite name or a JSONL file/folder; repeatable. Default: every built-in suite.")]
+SuiteOpt = Annotated[Optional[list[str]], typer.Option("--suite", help="Built-in suite name, a JSONL or CSV file, a suite folder, or hf:DATASET[:split]; repeatable. Default: the default built-in suites.")]
+SampleOpt = Annotated[Optional[int], typer.Option("--sample", min=1, help="Keep N items per language, stratified by kind and category, seeded (quick runs).")]
+ColumnsOpt = Annotated[Optional[str], typer.Option("--suite-columns", help="Map table columns for CSV and hf: suites, e.g. prompt=goal,language=lang,id=uid.")]
 LanguagesOpt = Annotated[Optional[str], typer.Option("--languages", help="Comma-separated ISO 639-1 codes, e.g. en,sw,zh. Default: every language of the suites.")]
 BackendOpt = Annotated[BackendChoice, typer.Option("--backend", help="Generation backend.")]
 MaxTokensOpt = Annotated[int, typer.Option("--max-tokens", min=1, help="Most tokens generated per answer.")]
@@ -106,3 +108,9 @@ def served_models(backend: BackendChoice, base_url: str | None, baseline: str | 
     if missing:
         raise typer.BadParameter(f"--backend openai needs {', '.join(missing)}")
     return ServedModels(base_url, baseline, candidate, api_key_env, concurrency)
+
+
+def suite_columns(spec: str | None) -> tuple[tuple[str, str], ...]:
+    from ..tables import parse_columns
+
+    return tuple(parse_columns(spec).items())

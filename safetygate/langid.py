@@ -1,4 +1,8 @@
-"""Response language detection with langdetect, seeded so it is repeatable."""
+"""Language identification with langdetect, seeded so it is repeatable.
+
+Used by the judge (what language did the model answer in?) and by suite
+validation (is each prompt in the language it claims?).
+"""
 
 from __future__ import annotations
 
@@ -33,3 +37,12 @@ def detect_language(text: str) -> str | None:
     except LangDetectException:
         return None
     return _ALIASES.get(code, code)
+
+
+def detectable(code: str) -> bool:
+    """True when langdetect has a profile for the language (it has none for Javanese, say)."""
+    _detector_factory()
+    from langdetect.detector_factory import _factory
+
+    known = {_ALIASES.get(lang, lang) for lang in _factory.get_lang_list()}
+    return code in known
