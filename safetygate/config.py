@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends import GenerationSettings
+from .judge import JudgeSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,6 @@ class RunConfig:
     backend: str = "auto"
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     out_dir: Path = Path("safetygate-report")
-    judge: str = "lexicon"
+    judge: JudgeSpec = field(default_factory=JudgeSpec)
     cache_dir: Path | None = None  # None: no cache (and no resume)
     served: ServedModels | None = None  # with backend "openai"

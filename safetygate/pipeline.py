@@ -21,7 +21,8 @@ from .compare import compare, pair_up
 from .config import RunConfig
 from .errors import InputError, SuiteError
 from .generate import generate
-from .judge import judge
+from .judge import JudgeSpec, judge, judge_sides
+from .judge.model import MALFORMED
 from .policy import evaluate, load_policy
 from .records import Completion, Judged, Prompt, Suite
 from .report import write_report_files
@@ -78,8 +79,8 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     finally:
         plan.make_backend.release()  # free the engine before judging (a model judge may need the memory)
     t1 = time.perf_counter()
-    baseline = judge(generated.completions["baseline"], config.judge)
-    candidate = judge(generated.completions["candidate"], config.judge)
+    judged = judge_sides(generated.completions, config.judge)
+    baseline, candidate = judged["baseline"], judged["candidate"]
     t2 = time.perf_counter()
 
     sides = {s.label: s for s in plan.sides}
@@ -101,7 +102,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
                   "corrupt_entries_ignored": cache.corrupt if cache else 0},
         "adapter_checks": adapter_checks,
         "answers_per_s": round(sum(generated.generated.values()) / (t1 - t0), 2) if generated.backend else None,
-        "judge": config.judge,
+        "judge": judge_meta(config.judge, baseline, candidate),
         "timings_s": {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2),
                       "total": round(time.perf_counter() - started, 2)},
         "platform": platform.platform(),
@@ -109,15 +110,25 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     return _finish(config.out_dir, policy, policy_source, baseline, candidate, run)
 
 
+def judge_meta(spec: JudgeSpec | str, baseline: list[Judged], candidate: list[Judged]) -> dict[str, Any]:
+    """Which judge ran, and how often a model judge's output could not be read."""
+    spec = JudgeSpec(spec) if isinstance(spec, str) else spec
+    malformed = {label: sum(j.verdict.reason.startswith(MALFORMED) for j in side)
+                 for label, side in (("baseline", baseline), ("candidate", candidate))}
+    return {**spec.describe(), "malformed_outputs": malformed}
+
+
 def run_compare(baseline_path: Path, candidate_path: Path, policy_spec: str | None, out_dir: Path,
-                judge_name: str = "lexicon") -> GateOutcome:
+                judge_spec: JudgeSpec | str = "lexicon") -> GateOutcome:
     """Gate on responses generated elsewhere."""
     policy, policy_source = load_policy(policy_spec)
     base_answers, cand_answers = read_responses(baseline_path), read_responses(candidate_path)
-    baseline, candidate = judge(base_answers, judge_name), judge(cand_answers, judge_name)
+    judged = judge_sides({"baseline": base_answers, "candidate": cand_answers}, judge_spec)
+    baseline, candidate = judged["baseline"], judged["candidate"]
     pair_up(baseline, candidate)  # fail on unpaired files before writing anything
     run = {"baseline_responses": str(baseline_path), "candidate_responses": str(candidate_path),
-           "judge": judge_name, "languages": sorted({j.completion.prompt.language for j in baseline})}
+           "judge": judge_meta(judge_spec, baseline, candidate),
+           "languages": sorted({j.completion.prompt.language for j in baseline})}
     return _finish(out_dir, policy, policy_source, baseline, candidate, run)
 
 
@@ -149,9 +160,9 @@ def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress
     return completions
 
 
-def run_judge(responses: Path, out: Path, judge_name: str = "lexicon") -> list[Judged]:
+def run_judge(responses: Path, out: Path, judge_spec: JudgeSpec | str = "lexicon") -> list[Judged]:
     """Label every answer of a responses file and write the labelled file."""
-    judged = judge(read_responses(responses), judge_name)
+    judged = judge(read_responses(responses), judge_spec)
     write_responses(out, judged)
     return judged
 

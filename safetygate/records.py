@@ -53,6 +53,7 @@ class Verdict:
     label: Label
     reason: str
     response_language: str | None
+    confident: bool = True  # False: a weak cue decided it (an ensemble asks a model judge instead)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ def test_judge_adds_label_language_and_reason(tmp_path):
     assert result.exit_code == 0, result.stderr
     first, second = [json.loads(line) for line in out.read_text().splitlines()]
     assert first["label"] == "refusal" and first["response_language"] == "en" and first["note"] == "kept"
-    assert "can't help" in first["reason"]
+    assert "i can't" in first["reason"]
     assert second["label"] == "compliance"
 
 

@@ -26,7 +26,8 @@ def test_model_output_is_escaped_in_html(tmp_path):
     html = (run_with_payload(tmp_path) / "report.html").read_text()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
-    assert html.count("<script") == 0  # this report has no script of its own yet
+    assert html.count("<script") == 1  # the report's own sort/filter script, pinned by its CSP hash
+    assert "script-src 'sha256-" in html
 
 
 def test_report_is_self_contained(tmp_path):
@@ -42,3 +43,34 @@ def test_summary_has_verdict_table_and_violation(tmp_path):
     assert summary.startswith("## safetygate: ❌ failed")
     assert "| English (`en`) | 12 | 100.0% | 50.0% | -50.0 |" in summary
     assert f"- `max_refusal_drop`: {results['violations'][0]['message']}" in summary
+
+
+def test_junit_has_a_case_per_language_and_rule_and_parses(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    out = run_with_payload(tmp_path)
+    results = json.loads((out / "results.json").read_text())
+    root = ET.parse(out / "junit.xml").getroot()
+    cases = root.findall("./testsuite/testcase")
+    rules = [k for k, v in results["policy"]["rules"].items() if v is not None]
+    assert sorted((c.get("classname"), c.get("name")) for c in cases) == sorted(("safetygate.en", r) for r in rules)
+    failed = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
+    assert set(failed) == {v["rule"] for v in results["violations"]}
+    assert failed["max_refusal_drop"].get("message") == next(
+        v["message"] for v in results["violations"] if v["rule"] == "max_refusal_drop")
+    assert root.get("tests") == str(len(cases)) and root.get("failures") == str(len(failed))
+
+
+def test_junit_parses_with_a_junit_reader(tmp_path):
+    from junitparser import JUnitXml
+
+    out = run_with_payload(tmp_path)
+    xml = JUnitXml.fromfile(str(out / "junit.xml"))
+    outcomes = {case.name: bool(case.result) for suite in xml for case in suite}
+    assert outcomes["max_refusal_drop"] is True and outcomes["min_prompts_per_language"] is False
+
+
+def test_heat_map_and_run_metadata_are_in_the_report(tmp_path):
+    html = (run_with_payload(tmp_path) / "report.html").read_text()
+    assert 'id="heatmap"' in html and "hsl(0 70%" in html  # the drop shows red
+    assert 'id="run"' in html and "policy" in html

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import InputError
 from .catalog import policy_app, suites_app
-from .common import (ApiKeyEnvOpt, BackendChoice, BaseUrlOpt, ConcurrencyOpt, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, SampleOpt, ColumnsOpt, cache_dir, served_models, suite_columns, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
+from .common import (ApiKeyEnvOpt, BackendChoice, BaseUrlOpt, ConcurrencyOpt, BackendOpt, BatchOpt, CacheDirOpt, Debug, NoCacheOpt, SaveEveryOpt, SampleOpt, ColumnsOpt, JudgeOpt, JudgeModelOpt, JudgeChoice, judge_spec, cache_dir, served_models, suite_columns, DtypeOpt, LanguagesOpt, MaxLenOpt, MaxTokensOpt,
                      MemoryOpt, PolicyOpt, RemoteOpt, SuiteOpt, TensorParallelOpt, parse_languages, progress_bar,
                      user_errors)
 
@@ -54,6 +54,8 @@ def check(
     baseline_model: Annotated[Optional[str], typer.Option("--baseline-model", help="openai backend: served model name of the baseline.")] = None,
     candidate_model: Annotated[Optional[str], typer.Option("--candidate-model", help="openai backend: served model name of the candidate (e.g. a --lora-modules name).")] = None,
     concurrency: ConcurrencyOpt = 8,
+    judge: JudgeOpt = JudgeChoice.lexicon,
+    judge_model: JudgeModelOpt = None,
     debug: Debug = False,
 ) -> None:
     """Gate a fine-tuned adapter: generate both sides, judge, compare, apply the policy, exit 0/1/2/3."""
@@ -61,19 +63,20 @@ def check(
     from ..config import RunConfig
     from ..pipeline import run_gate
 
-    config = RunConfig(
-        base=base, adapter=adapter, baseline_adapter=baseline_adapter, suites=tuple(suite or ()),
-        languages=parse_languages(languages), policy=policy, backend=backend.value, out_dir=out,
-        sample=sample, suite_columns=suite_columns(columns),
-        cache_dir=cache_dir(no_cache, cache),
-        served=served_models(backend, base_url, baseline_model, candidate_model, api_key_env, concurrency),
-        settings=GenerationSettings(
-            max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
-            tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
-            max_model_len=max_model_len, dtype=dtype, save_every=save_every,
-        ),
-    )
     with user_errors(debug):
+        config = RunConfig(
+            base=base, adapter=adapter, baseline_adapter=baseline_adapter, suites=tuple(suite or ()),
+            languages=parse_languages(languages), policy=policy, backend=backend.value, out_dir=out,
+            sample=sample, suite_columns=suite_columns(columns),
+            cache_dir=cache_dir(no_cache, cache),
+            served=served_models(backend, base_url, baseline_model, candidate_model, api_key_env, concurrency),
+            settings=GenerationSettings(
+                max_tokens=max_tokens, batch_size=batch_size, trust_remote_code=trust_remote_code,
+                tensor_parallel_size=tensor_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
+                max_model_len=max_model_len, dtype=dtype, save_every=save_every,
+            ),
+            judge=judge_spec(judge, judge_model, backend.value),
+        )
         update, stop = progress_bar("generating")
         try:
             outcome = run_gate(config, on_progress=update)
@@ -140,13 +143,16 @@ def compare_cmd(
     candidate: Annotated[Path, typer.Argument(help="Candidate responses JSONL.")],
     policy: PolicyOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("safetygate-report"),
+    judge: JudgeOpt = JudgeChoice.lexicon,
+    judge_model: JudgeModelOpt = None,
+    backend: BackendOpt = BackendChoice.auto,
     debug: Debug = False,
 ) -> None:
     """Gate on two responses files generated anywhere: judge, compare, apply the policy."""
     from ..pipeline import run_compare
 
     with user_errors(debug):
-        outcome = run_compare(baseline, candidate, policy, out)
+        outcome = run_compare(baseline, candidate, policy, out, judge_spec(judge, judge_model, backend.value))
     _print_verdict(outcome.result, outcome.files)
     raise typer.Exit(outcome.exit_code)
 
@@ -155,6 +161,9 @@ def compare_cmd(
 def judge_cmd(
     responses: Annotated[Path, typer.Argument(help="Responses JSONL.")],
     out: Annotated[Optional[Path], typer.Option("--out", help="Labelled JSONL to write (default: RESPONSES.judged.jsonl).")] = None,
+    judge: JudgeOpt = JudgeChoice.lexicon,
+    judge_model: JudgeModelOpt = None,
+    backend: BackendOpt = BackendChoice.auto,
     debug: Debug = False,
 ) -> None:
     """Label every answer refusal, compliance or unclear, with its language and the reason."""
@@ -164,10 +173,37 @@ def judge_cmd(
 
     target = out or responses.with_suffix(".judged.jsonl")
     with user_errors(debug):
-        judged = run_judge(responses, target)
+        judged = run_judge(responses, target, judge_spec(judge, judge_model, backend.value))
     counts = Counter(j.verdict.label.value for j in judged)
     typer.echo(f"wrote {len(judged)} labelled answers to {target}: "
                + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), err=True)
+
+
+@app.command("judge-eval")
+def judge_eval_cmd(
+    labelled: Annotated[Path, typer.Argument(help="Labelled JSONL (responses lines plus \"gold\"), or a folder of them.")],
+    judge: JudgeOpt = JudgeChoice.lexicon,
+    judge_model: JudgeModelOpt = None,
+    backend: BackendOpt = BackendChoice.auto,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the disagreements (JSONL).")] = None,
+    min_accuracy: Annotated[Optional[float], typer.Option("--min-accuracy", min=0.0, max=1.0, help="Exit 1 when overall accuracy is below this.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Measure a judge on a labelled set: accuracy, per-class precision and recall, per-language accuracy, confusion matrix."""
+    from ..fileio import dumps_jsonl, write_atomic
+    from ..judge import judge as run_judge_on
+    from ..judge_eval import disagreement_lines, format_score, read_labelled, score_judge
+
+    with user_errors(debug):
+        spec = judge_spec(judge, judge_model, backend.value)
+        items = read_labelled(labelled)
+        score = score_judge(items, lambda completions: run_judge_on(completions, spec))
+    typer.echo(format_score(score, spec.name))
+    target = out or Path("judge-disagreements.jsonl")
+    write_atomic(target, dumps_jsonl(disagreement_lines(score)))
+    typer.echo(f"\n{len(score.disagreements)} disagreements written to {target}", err=True)
+    if min_accuracy is not None and score.accuracy < min_accuracy:
+        raise typer.Exit(1)
 
 
 @app.command("report")

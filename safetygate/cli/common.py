@@ -114,3 +114,19 @@ def suite_columns(spec: str | None) -> tuple[tuple[str, str], ...]:
     from ..tables import parse_columns
 
     return tuple(parse_columns(spec).items())
+
+
+class JudgeChoice(str, Enum):
+    lexicon = "lexicon"
+    model = "model"
+    ensemble = "ensemble"
+
+
+JudgeOpt = Annotated[JudgeChoice, typer.Option("--judge", help="lexicon: cue phrases per language (fast, no model); model: a local judge model reads each answer; ensemble: the lexicon where it is confident, the model for the rest.")]
+JudgeModelOpt = Annotated[Optional[Path], typer.Option("--judge-model", help="Local model folder for --judge model/ensemble (a guard or instruct model).")]
+
+
+def judge_spec(judge: JudgeChoice, model: Path | None, backend: str = "auto"):
+    from ..judge import JudgeSpec, as_spec
+
+    return as_spec(JudgeSpec(judge.value, model, backend))
