@@ -33,6 +33,7 @@ class RunConfig:
     sample: int | None = None  # items per language, stratified and seeded
     policy: str | None = None  # None: the built-in default
     backend: str = "auto"
+    backend_reason: str | None = None  # why the caller chose `backend`, when it did
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     out_dir: Path = Path("safetygate-report")
     judge: JudgeSpec = field(default_factory=JudgeSpec)

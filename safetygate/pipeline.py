@@ -62,9 +62,20 @@ def load_prompts(config: RunConfig) -> tuple[list[Prompt], list[Suite]]:
     return prompts, suites
 
 
+def with_builtin_base(config: RunConfig) -> RunConfig:
+    """A built-in model name (`smollm2-135m-instruct`) replaced by its prepared folder."""
+    from .builtin_models import is_builtin, resolve_model
+    from .cache import default_cache_dir
+
+    if config.base is None or not is_builtin(config.base):
+        return config
+    return replace(config, base=resolve_model(config.base, config.cache_dir or default_cache_dir()))
+
+
 def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Progress | None = None) -> GateOutcome:
     """Generate both sides, judge, compare, apply the policy and write the outputs."""
     started = time.perf_counter()
+    config = with_builtin_base(config)
     if config.served is None and config.adapter is None and config.baseline_adapter is None:
         raise InputError("nothing to compare: pass --adapter (the candidate) and optionally --baseline-adapter")
     policy, policy_source = load_policy(config.policy)
@@ -147,6 +158,7 @@ def _finish(out_dir: Path, policy, policy_source: str, baseline: list[Judged], c
 
 def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress | None = None) -> list[Completion]:
     """One side only (the candidate of `config`): answers to every prompt, written as a responses file."""
+    config = with_builtin_base(config)
     prompts, _ = load_prompts(config)
     plan = plan_run(config)
     side = replace(plan.sides[-1], label=label)

