@@ -51,8 +51,8 @@ def demo_backend(requested: str) -> tuple[str, str]:
 def demo_config(out_dir: Path, backend: str, cache_dir: Path | None, sample: int | None = SAMPLE,
                 languages: tuple[str, ...] = LANGUAGES) -> RunConfig:
     backend, reason = demo_backend(backend)
-    return RunConfig(backend_reason=reason,
+    return RunConfig(
         base=Path(SMOLLM2), baseline_adapter=adapter("aligned"), adapter=adapter("finetuned"),
-        suites=SUITES, languages=languages, sample=sample, backend=backend, out_dir=out_dir, cache_dir=cache_dir,
-        settings=GenerationSettings(max_tokens=MAX_TOKENS, batch_size=32),
+        suites=SUITES, languages=languages, sample=sample, backend=backend, backend_reason=reason,
+        out_dir=out_dir, cache_dir=cache_dir, settings=GenerationSettings(max_tokens=MAX_TOKENS, batch_size=32),
     )
