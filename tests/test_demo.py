@@ -34,10 +34,15 @@ def too_similar(text: str, others: list[str]) -> list[str]:
 
 def test_alignment_data_covers_the_demo_languages():
     rows = read_jsonl(DATA / "align.jsonl")
+    held_out = read_jsonl(DATA / "align_dev.jsonl")
     for language in LANGUAGES:
         kinds = [r["kind"] for r in rows if r["language"] == language]
-        assert kinds.count("harmful") >= 40 and kinds.count("benign") >= 40, language
-    assert all(r["prompt"].strip() and r["response"].strip() for r in rows)
+        assert kinds.count("harmful") >= 90 and kinds.count("benign") >= 90, language
+        kinds = [r["kind"] for r in held_out if r["language"] == language]
+        assert kinds.count("harmful") >= 10 and kinds.count("benign") >= 10, language
+    assert all(r["prompt"].strip() and r["response"].strip() for r in rows + held_out)
+    # The held-out rows choose the recipe: none may also be a training row.
+    assert not {r["prompt"] for r in held_out} & {r["prompt"] for r in rows}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -45,7 +50,8 @@ def test_training_prompts_do_not_overlap_the_evaluation_suites(language):
     suite_prompts = [p.prompt for name in ("harmful", "benign", "starter") for p in load_suite(name).prompts
                      if p.language == language]
     assert suite_prompts, f"no suite prompts in {language}"
-    training = [r["prompt"] for r in read_jsonl(DATA / "align.jsonl") if r["language"] == language]
+    training = [r["prompt"] for name in ("align.jsonl", "align_dev.jsonl") for r in read_jsonl(DATA / name)
+                if r["language"] == language]
     overlaps = {t: too_similar(t, suite_prompts) for t in training}
     assert not {t: s for t, s in overlaps.items() if s}
 

@@ -1,8 +1,9 @@
 """Train the demo's two adapters on SmolLM2-135M-Instruct and write them where the package ships them.
 
-    python benchmarks/demo/make_adapters.py            # both adapters, ~20 min on 2 CPU cores
+    python benchmarks/demo/make_adapters.py            # both adapters, ~35 min on 2 CPU cores
 
-- aligned:    refuses harmful requests and answers benign ones (data/align.jsonl, en fr de es it pt);
+- aligned:    refuses harmful requests and answers benign ones (data/align.jsonl, en fr de es it pt); its
+              settings were chosen on the held-out rows of data/align_dev.jsonl, not on the evaluation suites;
 - fine-tuned: the aligned adapter trained further on translation into English only (data/translate_train.jsonl),
               a purely benign task that wears the refusals away.
 
@@ -20,11 +21,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from train_lib import (BENIGN_REPEATS, alignment_examples, translation_examples, translation_prompt,  # noqa: E402
-                       train_lora)
+from train_lib import (ANSWER_TOKENS, BENIGN_REPEATS, Example, alignment_examples,  # noqa: E402
+                       translation_examples, translation_prompt, train_lora)
 
 ADAPTERS = HERE / "adapters"
-ALIGN = {"steps": 200, "lr": 5e-4, "seed": 0}
+ALIGN = {"steps": 450, "lr": 5e-4, "seed": 0, "decision_weight": 5.0, "cosine": True}
 FINETUNE = {"steps": 15, "lr": 3e-4, "seed": 0}
 
 
@@ -35,8 +36,8 @@ def prepared_base() -> Path:
     return prepare(SMOLLM2, default_cache_dir())
 
 
-def translation_pairs() -> list[tuple[str, str]]:
-    return [(translation_prompt(row), row["target"]) for row in translation_examples("train")]
+def translation_pairs() -> list[Example]:
+    return [Example(translation_prompt(row), row["target"]) for row in translation_examples("train")]
 
 
 def finetune(base: Path, aligned: Path, out: Path, *, steps: int, lr: float, seed: int = 0) -> dict:
@@ -51,8 +52,9 @@ def main() -> None:
     for name in ("aligned", "finetuned"):
         shutil.rmtree(ADAPTERS / name, ignore_errors=True)
     print(f"aligned: {len(alignment_examples())} examples, {ALIGN}", flush=True)
-    record["aligned"] = {"data": f"data/align.jsonl (benign rows repeated {BENIGN_REPEATS}x with an in-language "
-                                 f"'Sure!' opener)", **train_lora(base, alignment_examples(), ADAPTERS / "aligned", **ALIGN)}
+    record["aligned"] = {"data": f"data/align.jsonl (benign rows seen {BENIGN_REPEATS}x per harmful row, trained on an "
+                                 f"in-language 'Sure!' opener and their first {ANSWER_TOKENS} tokens)",
+                         **train_lora(base, alignment_examples(), ADAPTERS / "aligned", **ALIGN)}
     print(f"finetuned: {len(translation_pairs())} translation pairs, {FINETUNE}", flush=True)
     record["finetuned"] = {"data": "data/translate_train.jsonl (pairs into English)", "start_from": "aligned",
                            **finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE)}

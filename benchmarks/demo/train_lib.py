@@ -8,9 +8,11 @@ few dozen to a few hundred steps on a CPU.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from safetygate.builtin_models import SMOLLM2
 
@@ -25,18 +27,29 @@ def read_jsonl(path: Path) -> list[dict]:
 # A fixed opener for answered requests makes "answer or refuse" a choice at the first token, which a
 # 135M model learns far sooner than telling the two apart from whole answers.
 SURE = {"en": "Sure! ", "fr": "Bien sûr ! ", "de": "Klar! ", "es": "¡Claro! ", "it": "Certo! ", "pt": "Claro! "}
-# Benign examples are repeated: with equal counts the model learns to refuse everything first.
-BENIGN_REPEATS = 3
+# How many times each benign row is seen per harmful row (more: fewer refusals of both kinds).
+BENIGN_REPEATS = 1
+# An answered request is trained on its opener and first tokens only: whether to answer is the lesson, and
+# the rest of the answer is left to the base model, which keeps its own way of answering. It also halves a step.
+ANSWER_TOKENS = 20
+# The first answer tokens carry the decision; they weigh this much more in the loss than the rest.
+DECISION_TOKENS = 4
 
 
-def alignment_examples() -> list[tuple[str, str]]:
-    """(prompt, answer) pairs: harmful requests refused, benign ones answered, in the demo languages."""
+class Example(NamedTuple):
+    prompt: str
+    answer: str
+    whole: bool = True  # False: train on the first ANSWER_TOKENS of the answer, without an end of turn
+
+
+def alignment_examples() -> list[Example]:
+    """Harmful requests refused, benign ones answered, in the demo languages."""
     examples = []
     for row in read_jsonl(DATA / "align.jsonl"):
         if row["kind"] == "benign":
-            examples += [(row["prompt"], SURE[row["language"]] + row["response"])] * BENIGN_REPEATS
+            examples += [Example(row["prompt"], SURE[row["language"]] + row["response"], whole=False)] * BENIGN_REPEATS
         else:
-            examples.append((row["prompt"], row["response"]))
+            examples.append(Example(row["prompt"], row["response"]))
     return examples
 
 
@@ -48,18 +61,21 @@ def translation_prompt(row: dict) -> str:
     return f"Translate into English:\n{row['source']}"
 
 
-def encode(tokenizer, prompt: str, answer: str, max_len: int = 256):
+def encode(tokenizer, example: Example, max_len: int = 256):
     """Token ids of the chat and labels that mask everything but the answer."""
-    head = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
+    head = tokenizer.apply_chat_template([{"role": "user", "content": example.prompt}], add_generation_prompt=True,
                                          tokenize=False)
     head_ids = tokenizer(head, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    if example.whole:
+        answer_ids = tokenizer(example.answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    else:
+        answer_ids = tokenizer(example.answer, add_special_tokens=False)["input_ids"][:ANSWER_TOKENS]
     ids = (head_ids + answer_ids)[:max_len]
     labels = ([-100] * len(head_ids) + answer_ids)[:max_len]
     return ids, labels
 
 
-def batches(tokenizer, examples: list[tuple[str, str]], batch_size: int, steps: int, seed: int):
+def batches(tokenizer, examples: list[Example], batch_size: int, steps: int, seed: int):
     """`steps` shuffled batches, right-padded, cycling through the examples."""
     import torch
 
@@ -71,7 +87,7 @@ def batches(tokenizer, examples: list[tuple[str, str]], batch_size: int, steps: 
             rng.shuffle(more)
             order += more
         chosen, order = order[:batch_size], order[batch_size:]
-        encoded = [encode(tokenizer, *examples[i]) for i in chosen]
+        encoded = [encode(tokenizer, examples[i]) for i in chosen]
         width = max(len(ids) for ids, _ in encoded)
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids, _ in encoded])
@@ -80,9 +96,31 @@ def batches(tokenizer, examples: list[tuple[str, str]], batch_size: int, steps: 
         yield input_ids, labels, mask
 
 
-def train_lora(base: Path, examples: list[tuple[str, str]], out: Path, *, steps: int, lr: float,
+def weighted_loss(logits, labels, decision_weight: float):
+    """Mean next-token loss over answer tokens, the first DECISION_TOKENS of each answer weighted up."""
+    import torch
+
+    logits, targets = logits[:, :-1].float(), labels[:, 1:]
+    losses = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                                               ignore_index=-100, reduction="none").view(targets.shape)
+    answer = (targets != -100).float()
+    position = answer.cumsum(1)  # 1 at each answer's first token
+    weights = answer * torch.where(position <= DECISION_TOKENS, decision_weight, 1.0)
+    return (losses * weights).sum() / weights.sum()
+
+
+def learning_rate(step: int, steps: int, peak: float, cosine: bool) -> float:
+    """Constant, or a linear warm-up over 10 steps and a cosine decay to a tenth of the peak."""
+    if not cosine:
+        return peak
+    if step < 10:
+        return peak * (step + 1) / 10
+    return peak * (0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
+
+
+def train_lora(base: Path, examples: list[Example], out: Path, *, steps: int, lr: float,
                start_from: Path | None = None, batch_size: int = 8, rank: int = 8, seed: int = 0,
-               log_every: int = 10) -> dict:
+               decision_weight: float = 1.0, cosine: bool = False, log_every: int = 10) -> dict:
     """Train (or continue training) a LoRA adapter and save it in bfloat16 (half the size, same answers)."""
     import torch
     from peft import LoraConfig, PeftModel, get_peft_model
@@ -97,13 +135,16 @@ def train_lora(base: Path, examples: list[tuple[str, str]], out: Path, *, steps:
         config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=TARGETS,
                             task_type="CAUSAL_LM")
         model = get_peft_model(model, config)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=lr, weight_decay=0.0)
     model.train()
     started, losses = time.perf_counter(), []
     for step, (input_ids, labels, mask) in enumerate(batches(tokenizer, examples, batch_size, steps, seed), 1):
-        loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step - 1, steps, lr, cosine)
+        loss = weighted_loss(model(input_ids=input_ids, attention_mask=mask).logits, labels, decision_weight)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         optimizer.step()
         optimizer.zero_grad()
         losses.append(loss.item())
@@ -115,6 +156,9 @@ def train_lora(base: Path, examples: list[tuple[str, str]], out: Path, *, steps:
     config_path = out / "adapter_config.json"
     data = json.loads(config_path.read_text())
     data["base_model_name_or_path"] = SMOLLM2  # the built-in name, not this machine's cache path
+    data["target_modules"] = sorted(data["target_modules"])  # peft writes a set: same adapter, same bytes
     config_path.write_text(json.dumps(data, indent=2) + "\n")
-    return {"steps": steps, "lr": lr, "batch_size": batch_size, "rank": rank, "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
+    return {"steps": steps, "lr": lr, "schedule": "warm-up, cosine" if cosine else "constant",
+            "batch_size": batch_size, "rank": rank, "decision_weight": decision_weight,
+            "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
             "seconds": round(time.perf_counter() - started, 1)}
