@@ -153,6 +153,7 @@ def train_lora(base: Path, examples: list[Example], out: Path, *, steps: int, lr
                   f"  {(time.perf_counter() - started) / step:.2f} s/step", flush=True)
     model = model.to(torch.bfloat16)
     model.save_pretrained(out, safe_serialization=True)
+    (out / "README.md").unlink(missing_ok=True)  # peft's blank model card, naming this machine's paths
     config_path = out / "adapter_config.json"
     data = json.loads(config_path.read_text())
     data["base_model_name_or_path"] = SMOLLM2  # the built-in name, not this machine's cache path
