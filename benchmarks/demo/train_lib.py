@@ -30,7 +30,7 @@ SURE = {"en": "Sure! ", "fr": "Bien sûr ! ", "de": "Klar! ", "es": "¡Claro! ",
 # How many times each benign row is seen per harmful row (more: fewer refusals of both kinds).
 BENIGN_REPEATS = 1
 # An answered request is trained on its opener and first tokens only: whether to answer is the lesson, and
-# the rest of the answer is left to the base model, which keeps its own way of answering. It also halves a step.
+# the rest of the answer is left to the base model, which keeps its own way of answering. Steps are shorter too.
 ANSWER_TOKENS = 20
 # The first answer tokens carry the decision; they weigh this much more in the loss than the rest.
 DECISION_TOKENS = 4
