@@ -62,7 +62,7 @@ def uniform_logits_with_one_miss(length: int, vocab: int, miss_at: int, target: 
 
 
 @pytest.mark.parametrize("weight", [1.0, 5.0])
-def test_with_weight_one_the_loss_is_the_mean_over_answer_tokens(weight):
+def test_the_loss_is_the_mean_over_answer_tokens_exactly_when_the_weight_is_one(weight):
     torch.manual_seed(0)
     logits = torch.randn(2, 12, 30)
     labels = torch.randint(0, 30, (2, 12))

@@ -18,6 +18,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from safetygate.builtin_models import SMOLLM2
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -30,7 +32,7 @@ FINETUNE = {"steps": 15, "lr": 3e-4, "seed": 0}
 
 
 def prepared_base() -> Path:
-    from safetygate.builtin_models import SMOLLM2, prepare
+    from safetygate.builtin_models import prepare
     from safetygate.cache import default_cache_dir
 
     return prepare(SMOLLM2, default_cache_dir())
@@ -48,13 +50,14 @@ def finetune(base: Path, aligned: Path, out: Path, *, steps: int, lr: float, see
 def main() -> None:
     base = prepared_base()
     ADAPTERS.mkdir(exist_ok=True)
-    record = {"base": "smollm2-135m-instruct"}
+    record = {"base": SMOLLM2}
     for name in ("aligned", "finetuned"):
         shutil.rmtree(ADAPTERS / name, ignore_errors=True)
-    print(f"aligned: {len(alignment_examples())} examples, {ALIGN}", flush=True)
+    examples = alignment_examples()
+    print(f"aligned: {len(examples)} examples, {ALIGN}", flush=True)
     record["aligned"] = {"data": f"data/align.jsonl (benign rows seen {BENIGN_REPEATS}x per harmful row, trained on an "
                                  f"in-language 'Sure!' opener and their first {ANSWER_TOKENS} tokens)",
-                         **train_lora(base, alignment_examples(), ADAPTERS / "aligned", **ALIGN)}
+                         **train_lora(base, examples, ADAPTERS / "aligned", **ALIGN)}
     print(f"finetuned: {len(translation_pairs())} translation pairs, {FINETUNE}", flush=True)
     record["finetuned"] = {"data": "data/translate_train.jsonl (pairs into English)", "start_from": "aligned",
                            **finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE)}
