@@ -1,6 +1,6 @@
 """Train the demo's two adapters on SmolLM2-135M-Instruct and write them where the package ships them.
 
-    python benchmarks/demo/make_adapters.py            # both adapters, ~35 min on 2 CPU cores
+    python benchmarks/demo/make_adapters.py            # both adapters, ~38 min on 2 CPU cores
 
 - aligned:    refuses harmful requests and answers benign ones (data/align.jsonl, en fr de es it pt); its
               settings were chosen on the held-out rows of data/align_dev.jsonl, not on the evaluation suites;
