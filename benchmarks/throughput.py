@@ -1,7 +1,8 @@
 """Throughput of the gate's generation, measured on whatever machine runs it.
 
 Prints, for the same model, prompts and greedy settings:
-  1. transformers (batched) vs vLLM: prompts/s and tokens/s, engine load excluded;
+  1. transformers (batched) vs vLLM: prompts/s and tokens/s, engine load excluded; and for
+     transformers, the adapter side with the adapter merged into the weights vs applied per layer;
   2. one vLLM engine serving both sides as LoRA requests vs two separate
      engine loads (baseline engine, then candidate engine): wall time with loads;
   3. a cached rerun of `check` vs a cold run.
@@ -67,7 +68,14 @@ def main() -> None:
     hf_answers, hf_gen = timed(lambda: hf.generate(both))
     hf_tokens = tokens(tokenizer, hf_answers)
     print(f"transformers: load {hf_load:.1f}s, {len(both) / hf_gen:.2f} prompts/s, {hf_tokens / hf_gen:.1f} tokens/s")
+    tuned = both[len(base_requests):]
+    _, merged_s = timed(lambda: hf.generate(tuned))
     del hf
+    per_layer = TransformersBackend(args.model, [args.adapter], settings, merge=False)
+    _, per_layer_s = timed(lambda: per_layer.generate(tuned))
+    del per_layer
+    print(f"  adapter side: merged {merged_s:.1f}s, applied per layer {per_layer_s:.1f}s;"
+          f" ratio {per_layer_s / merged_s:.2f}x")
 
     if not vllm_available():
         print("vLLM not installed: its rows are skipped (pip install 'safetygate[gpu]' or '[cpu]')")

@@ -128,3 +128,29 @@ def test_model_without_chat_template(tiny_model, tiny_adapter, small_suite, tmp_
     result = check("--base", plain, "--adapter", tiny_adapter, "--suite", small_suite, "--out", tmp_path / "o")
     assert result.exit_code == 2, result.stderr
     assert "no chat template" in one_error_line(result)
+
+
+def test_an_adapter_merged_for_generation_answers_as_unmerged_and_the_base_is_left_as_it_was(tiny_model, tiny_adapter):
+    from safetygate.backends import GenerationRequest, GenerationSettings
+    from safetygate.backends.hf import TransformersBackend
+    from safetygate.suites import load_suite
+
+    prompts = [p for p in load_suite("starter").prompts if p.language == "en"][:12]
+    backend = TransformersBackend(tiny_model, [tiny_adapter], GenerationSettings(max_tokens=1, batch_size=1))
+    plain = [GenerationRequest(p, None) for p in prompts]
+    tuned = [GenerationRequest(p, tiny_adapter) for p in prompts]
+    base_before = backend.next_token_logprobs(plain)
+    unmerged = backend.next_token_logprobs(tuned)  # one forward pass each, adapter unmerged
+    weights = {name: p.detach().clone() for name, p in backend.model.named_parameters() if "lora_" not in name}
+    answers = backend.generate(tuned)  # adapter merged into the weights for the whole group
+    after = dict(backend.model.named_parameters())
+    assert all((after[name] - w).abs().max() < 1e-6 for name, w in weights.items())
+
+    def first_token(logprobs: dict[int, float]) -> str:
+        return backend.tokenizer.decode([max(logprobs, key=logprobs.get)], skip_special_tokens=True).strip()
+
+    assert answers == [first_token(lp) for lp in unmerged]
+    assert answers != [first_token(lp) for lp in base_before]  # the adapter does change the first token
+    for before, after in zip(base_before, backend.next_token_logprobs(plain)):
+        assert before.keys() == after.keys()
+        assert all(abs(before[t] - after[t]) < 1e-4 for t in before)
