@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks" / "demo"))
 
-from train_lib import (ANSWER_TOKENS, BENIGN_REPEATS, DECISION_TOKENS, SURE, Example,  # noqa: E402
+from train_lib import (ANSWER_TOKENS, BENIGN_REPEATS, DECISION_TOKENS, SURE, Example, batch_order,  # noqa: E402
                        alignment_examples, encode, learning_rate, read_jsonl, DATA, weighted_loss)
 
 torch = pytest.importorskip("torch")
@@ -90,3 +91,24 @@ def test_learning_rate_is_constant_or_warms_up_then_decays_to_a_tenth():
     assert rates[0] == pytest.approx(5e-5) and rates[9] == pytest.approx(5e-4)
     assert all(a >= b for a, b in zip(rates[10:], rates[11:]))
     assert rates[-1] == pytest.approx(5e-5, rel=0.01)
+
+
+def padding(lengths: list[int], order: list[list[int]]) -> int:
+    return sum(max(lengths[i] for i in batch) * len(batch) - sum(lengths[i] for i in batch) for batch in order)
+
+
+def test_batches_group_similar_lengths_and_a_pass_sees_every_example_once():
+    rng = random.Random(1)
+    lengths = [rng.randint(20, 250) for _ in range(1003)]
+    order = batch_order(lengths, 8, 125, seed=0)  # one pass: 1003 // 8 batches
+    assert len(order) == 125 and all(len(batch) == 8 for batch in order)
+    seen = [i for batch in order for i in batch]
+    assert len(set(seen)) == len(seen) == 1000
+    unsorted = [list(range(k, k + 8)) for k in range(0, 1000, 8)]
+    assert padding(lengths, order) < padding(lengths, unsorted) / 5
+    assert order != sorted(order, key=lambda batch: lengths[batch[0]])  # batches still come in random order
+
+
+def test_a_set_smaller_than_a_batch_still_fills_every_batch():
+    order = batch_order([5, 9, 7], 8, 4, seed=0)
+    assert len(order) == 4 and all(len(batch) == 8 and set(batch) == {0, 1, 2} for batch in order)

@@ -1,6 +1,6 @@
 """Train the demo's two adapters on SmolLM2-135M-Instruct and write them where the package ships them.
 
-    python benchmarks/demo/make_adapters.py            # both adapters, ~38 min on 2 CPU cores
+    python benchmarks/demo/make_adapters.py            # both adapters, ~48 min on 2 CPU cores
 
 - aligned:    refuses harmful requests and answers benign ones (data/align.jsonl, en fr de es it pt); its
               settings were chosen on the held-out rows of data/align_dev.jsonl, not on the evaluation suites;
@@ -27,7 +27,7 @@ from train_lib import (ANSWER_TOKENS, BENIGN_REPEATS, Example, alignment_example
                        translation_examples, translation_prompt, train_lora)
 
 ADAPTERS = HERE / "adapters"
-ALIGN = {"steps": 450, "lr": 5e-4, "seed": 0, "decision_weight": 5.0, "cosine": True}
+ALIGN = {"steps": 720, "lr": 5e-4, "rank": 16, "seed": 0, "decision_weight": 5.0, "cosine": True}
 FINETUNE = {"steps": 15, "lr": 3e-4, "seed": 0}
 
 
