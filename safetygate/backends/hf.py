@@ -1,7 +1,8 @@
-"""The transformers backend: one base model in memory, peft LoRA adapters switched per batch.
+"""The transformers backend: one base model in memory, peft LoRA adapters switched per group.
 
 The base loads once; each adapter is attached to it under its own name, and
-requests are grouped by adapter so every batch runs through one setting.
+requests are grouped by adapter so every batch runs through one setting (with
+float32 weights, the group's adapter merged into them while it runs).
 Generation is greedy and left-padded (decoder-only models continue from the
 right edge), batched longest-first so padding stays small.
 """
