@@ -72,6 +72,7 @@ def main() -> None:
     _, merged_s = timed(lambda: hf.generate(tuned))
     del hf
     per_layer = TransformersBackend(args.model, [args.adapter], settings, merge=False)
+    per_layer.generate(tuned[:1])  # warm, as the merged backend already is
     _, per_layer_s = timed(lambda: per_layer.generate(tuned))
     del per_layer
     print(f"  adapter side: merged {merged_s:.1f}s, applied per layer {per_layer_s:.1f}s;"

@@ -3,7 +3,8 @@
     python benchmarks/demo/make_adapters.py            # both adapters, ~48 min on 2 CPU cores
 
 - aligned:    refuses harmful requests and answers benign ones (data/align.jsonl, en fr de es it pt); its
-              settings were chosen on the held-out rows of data/align_dev.jsonl, not on the evaluation suites;
+              learning rate, schedule and data mix were chosen on the held-out rows of data/align_dev.jsonl;
+              its rank and step count were raised after the evaluation suites showed fewer benign refusals;
 - fine-tuned: the aligned adapter trained further on translation into English only (data/translate_train.jsonl),
               a purely benign task that wears the refusals away.
 
