@@ -15,8 +15,8 @@ import argparse
 import time
 from pathlib import Path
 
+from safetygate.judge.evaluation import read_labelled
 from safetygate.judge.lexicon import LexiconJudge
-from safetygate.judge_eval import read_labelled
 from safetygate.langid import detect_language
 
 EVAL_DIR = Path(__file__).parent / "judge_eval"

@@ -8,7 +8,7 @@ Prints, for the same model, prompts and greedy settings:
   3. a cached rerun of `check` vs a cold run.
 Each comparison is a ratio measured in this run.
 
-    python benchmarks/throughput.py                       # a tiny model built on the spot
+    python benchmarks/throughput.py                       # the demo's model and adapter (the demo extra)
     python benchmarks/throughput.py --model PATH --adapter PATH --prompts 400 --max-tokens 128
 """
 
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 
-def requests_for(n: int, adapter: Path | None):
+def requests_for(n: int, adapter):
     from safetygate.backends import GenerationRequest
     from safetygate.suites import load_suite
 
@@ -40,8 +40,8 @@ def timed(fn):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, help="base model folder (default: a tiny model built now)")
-    parser.add_argument("--adapter", type=Path, help="LoRA adapter for the candidate side")
+    parser.add_argument("--model", type=Path, help="base model folder (default: the built-in SmolLM2-135M-Instruct)")
+    parser.add_argument("--adapter", type=Path, help="LoRA adapter for the candidate side (default: the demo's)")
     parser.add_argument("--prompts", type=int, default=90, help="prompts per side")
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--batch-size", type=int, default=16, help="transformers batch size")
@@ -52,67 +52,86 @@ def main() -> None:
 
     from safetygate.backends import GenerationSettings, vllm_available
     from safetygate.backends.hf import TransformersBackend
+    from safetygate.backends.model_files import read_adapter
 
     work = Path(tempfile.mkdtemp(prefix="safetygate-bench-"))
     if args.model is None:
-        from safetygate.tiny import build_tiny_model
+        from safetygate.demo import adapter as demo_adapter
+        from safetygate.generate.builtin_models import SMOLLM2, prepare
+        from safetygate.generate.cache import default_cache_dir
 
-        args.model, args.adapter = build_tiny_model(work / "tiny")
+        args.model = prepare(SMOLLM2, default_cache_dir())
+        args.adapter = args.adapter or demo_adapter("finetuned")
+    adapter = read_adapter(args.adapter)
     settings = GenerationSettings(max_tokens=args.max_tokens, batch_size=args.batch_size, dtype=args.dtype)
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     base_requests = requests_for(args.prompts, None)
-    both = base_requests + requests_for(args.prompts, args.adapter)
+    both = base_requests + requests_for(args.prompts, adapter)
     print(f"model {args.model}, adapter {args.adapter}, {args.prompts} prompts a side, max {args.max_tokens} tokens")
 
-    hf, hf_load = timed(lambda: TransformersBackend(args.model, [args.adapter], settings))
+    hf, hf_load = timed(lambda: TransformersBackend(args.model, [adapter], settings))
     hf_answers, hf_gen = timed(lambda: hf.generate(both))
     hf_tokens = tokens(tokenizer, hf_answers)
     print(f"transformers: load {hf_load:.1f}s, {len(both) / hf_gen:.2f} prompts/s, {hf_tokens / hf_gen:.1f} tokens/s")
-    tuned = both[len(base_requests):]
+    tuned = both[len(base_requests) :]
     _, merged_s = timed(lambda: hf.generate(tuned))
-    del hf
-    per_layer = TransformersBackend(args.model, [args.adapter], settings, merge=False)
+    hf = None  # free the model before loading the next
+    per_layer = TransformersBackend(args.model, [adapter], settings, merge=False)
     per_layer.generate(tuned[:1])  # warm, as the merged backend already is
     _, per_layer_s = timed(lambda: per_layer.generate(tuned))
-    del per_layer
-    print(f"  adapter side: merged {merged_s:.1f}s, applied per layer {per_layer_s:.1f}s;"
-          f" ratio {per_layer_s / merged_s:.2f}x")
+    per_layer = None
+    print(
+        f"  adapter side: merged {merged_s:.1f}s, applied per layer {per_layer_s:.1f}s;"
+        f" ratio {per_layer_s / merged_s:.2f}x"
+    )
 
     if not vllm_available():
         print("vLLM not installed: its rows are skipped (pip install 'safetygate[gpu]' or '[cpu]')")
     else:
         from safetygate.backends.vllm_engine import VLLMBackend
 
-        one, one_load = timed(lambda: VLLMBackend(args.model, [args.adapter], settings))
+        one, one_load = timed(lambda: VLLMBackend(args.model, [adapter], settings))
         answers, one_gen = timed(lambda: one.generate(both))
         v_tokens = tokens(tokenizer, answers)
         print(f"vLLM: load {one_load:.1f}s, {len(both) / one_gen:.2f} prompts/s, {v_tokens / one_gen:.1f} tokens/s")
-        print(f"  ratio vLLM / transformers: {hf_gen / one_gen:.2f}x prompts/s,"
-              f" {(v_tokens / one_gen) / (hf_tokens / hf_gen):.2f}x tokens/s")
-        one.llm.llm_engine.engine_core.shutdown() if hasattr(one.llm.llm_engine, "engine_core") else None
-        del one
+        print(
+            f"  ratio vLLM / transformers: {hf_gen / one_gen:.2f}x prompts/s,"
+            f" {(v_tokens / one_gen) / (hf_tokens / hf_gen):.2f}x tokens/s"
+        )
+        one.close()
 
         def two_engines() -> None:
-            for adapters, requests in (([], base_requests), ([args.adapter], both[len(base_requests):])):
+            for adapters, requests in (([], base_requests), ([adapter], both[len(base_requests) :])):
                 engine = VLLMBackend(args.model, adapters, settings)
                 engine.generate(requests)
-                del engine
+                engine.close()
 
         _, two_wall = timed(two_engines)
         one_wall = one_load + one_gen
-        print(f"one engine, two LoRA sides: {one_wall:.1f}s with load; two engine loads: {two_wall:.1f}s;"
-              f" ratio {two_wall / one_wall:.2f}x")
+        print(
+            f"one engine, two LoRA sides: {one_wall:.1f}s with load; two engine loads: {two_wall:.1f}s;"
+            f" ratio {two_wall / one_wall:.2f}x"
+        )
 
     from safetygate.config import RunConfig
     from safetygate.pipeline import run_gate
 
-    config = RunConfig(base=args.model, adapter=args.adapter, suites=("starter",), backend="auto", settings=settings,
-                       out_dir=work / "out", cache_dir=work / "cache")
+    config = RunConfig(
+        base=args.model,
+        adapter=args.adapter,
+        suites=("starter",),
+        backend="auto",
+        settings=settings,
+        out_dir=work / "out",
+        cache_dir=work / "cache",
+    )
     cold, cold_s = timed(lambda: run_gate(config))
     warm, warm_s = timed(lambda: run_gate(config))
-    reused = sum(warm.result["run"]["cache"]["reused"].values())
-    print(f"check ({cold.result['run']['backend']}): cold {cold_s:.1f}s, cached rerun {warm_s:.1f}s"
-          f" ({reused} answers reused); ratio {cold_s / warm_s:.1f}x")
+    reused = sum(warm.result.run.cache.reused.values())
+    print(
+        f"check ({cold.result.run.backend}): cold {cold_s:.1f}s, cached rerun {warm_s:.1f}s"
+        f" ({reused} answers reused); ratio {cold_s / warm_s:.1f}x"
+    )
 
 
 if __name__ == "__main__":  # guarded: vLLM spawns processes that re-import this module

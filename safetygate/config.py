@@ -1,12 +1,38 @@
-"""The run configuration: one frozen object, fixed before a run starts (flag > policy file > default)."""
+"""The run configuration: plain frozen records fixed before a run starts (flag > policy file > default).
+
+A leaf: it imports no stage, so every stage can read its settings without
+an import cycle.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .backends import GenerationSettings
-from .judge import JudgeSpec
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """How answers are generated; the engine options apply to the vLLM backend."""
+
+    max_tokens: int = 128
+    batch_size: int = 16
+    seed: int = 0  # decoding is greedy; the seed pins anything else that samples
+    trust_remote_code: bool = False
+    tensor_parallel_size: int = 1
+    gpu_memory_utilization: float | None = None  # None: vLLM's default on GPU, 0.4 on CPU
+    max_model_len: int | None = None
+    dtype: str = "auto"
+    save_every: int = 256  # answers per backend call; each call's answers are cached when it returns
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeSpec:
+    """Which judge runs, and for a model judge, which model on which backend."""
+
+    name: str = "lexicon"
+    model: Path | None = None
+    backend: str = "auto"
+    settings: GenerationSettings = field(default_factory=lambda: GenerationSettings(max_tokens=8))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .backends import GenerationSettings
-from .builtin_models import SMOLLM2
-from .config import RunConfig
+from .backends import vllm_available
+from .config import GenerationSettings, RunConfig
 from .errors import ModelInputError
+from .generate.builtin_models import SMOLLM2
 from .resources import data_dir
 
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
@@ -27,7 +27,7 @@ MAX_TOKENS = 48
 
 def adapter(name: str) -> Path:
     """A shipped demo adapter folder: `aligned` or `finetuned`."""
-    path = data_dir("demo") / name
+    path = data_dir("demo_adapters") / name
     if not (path / "adapter_config.json").is_file():
         raise ModelInputError(f"{path}: the demo adapter {name!r} is missing from this installation")
     return path
@@ -37,8 +37,6 @@ def demo_backend(requested: str) -> tuple[str, str]:
     """vLLM on a GPU; on a CPU, transformers, which runs a 135M model faster there than vLLM's CPU build."""
     if requested != "auto":
         return requested, f"{requested}: chosen with --backend"
-    from .backends import vllm_available
-
     if vllm_available():
         import torch
 
@@ -48,11 +46,24 @@ def demo_backend(requested: str) -> tuple[str, str]:
     return "transformers", "auto: vLLM is not installed"
 
 
-def demo_config(out_dir: Path, backend: str, cache_dir: Path | None, sample: int | None = SAMPLE,
-                languages: tuple[str, ...] = LANGUAGES) -> RunConfig:
+def demo_config(
+    out_dir: Path,
+    backend: str,
+    cache_dir: Path | None,
+    sample: int | None = SAMPLE,
+    languages: tuple[str, ...] = LANGUAGES,
+) -> RunConfig:
     backend, reason = demo_backend(backend)
     return RunConfig(
-        base=Path(SMOLLM2), baseline_adapter=adapter("aligned"), adapter=adapter("finetuned"),
-        suites=SUITES, languages=languages, sample=sample, backend=backend, backend_reason=reason,
-        out_dir=out_dir, cache_dir=cache_dir, settings=GenerationSettings(max_tokens=MAX_TOKENS, batch_size=32),
+        base=Path(SMOLLM2),
+        baseline_adapter=adapter("aligned"),
+        adapter=adapter("finetuned"),
+        suites=SUITES,
+        languages=languages,
+        sample=sample,
+        backend=backend,
+        backend_reason=reason,
+        out_dir=out_dir,
+        cache_dir=cache_dir,
+        settings=GenerationSettings(max_tokens=MAX_TOKENS, batch_size=32),
     )

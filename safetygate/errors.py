@@ -44,3 +44,11 @@ class BackendError(SafetygateError):
     """The backend or model could not load or generate."""
 
     exit_code = ExitCode.RUNTIME
+
+
+def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """ "; did you mean 'x'?" for the closest known name, or "" when none is close: the tail of an error."""
+    import difflib
+
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else ""

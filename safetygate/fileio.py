@@ -1,8 +1,9 @@
-"""Line-numbered JSONL reading, pydantic error wording, and atomic writes.
+"""Reading users' files with one-line errors, pydantic error wording, and atomic writes.
 
 Every file boundary reports errors as `file:line: field: what is wrong`, and
 no output file is ever left half-written: writes go to a temporary file in
-the same directory, then rename over the target.
+the same directory, then rename over the target. Files saved with a UTF-8
+byte-order mark (Excel, Notepad) read like any other.
 """
 
 from __future__ import annotations
@@ -16,17 +17,26 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .errors import InputError
 
-def read_jsonl(path: Path, error: type[Exception]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line; raise `error` naming the line."""
+
+def read_text(path: Path, error: type[Exception], expected: str = "a file") -> str:
+    """The file's text (UTF-8, a byte-order mark dropped); raise `error` with one line when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except IsADirectoryError:
-        raise error(f"{path}: is a directory, expected a JSONL file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: cannot read: {exc}") from None
+        raise error(f"{path}: is a directory, expected {expected}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def read_jsonl(path: Path, error: type[Exception]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) for each non-blank line; raise `error` naming the line."""
+    text = read_text(path, error, "a JSONL file")
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -49,6 +59,22 @@ def describe_validation_error(exc: ValidationError) -> str:
         return f"{where}: unknown field"
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}: {message}"
+
+
+def check_out_dir(path: Path) -> None:
+    """Fail early, with one line, when an output folder could not be created or written later.
+
+    Checked before a run starts (nothing is created yet), so a long run never dies at its last step.
+    """
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: --out must be a folder, and a file of that name is in the way")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{path}: cannot create the output folder: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: cannot create or write the output folder: {existing} is not writable")
 
 
 def write_atomic(path: Path, text: str) -> None:

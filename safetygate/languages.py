@@ -1,5 +1,6 @@
 """The languages safetygate knows: ISO 639-1 code to English name."""
 
+# fmt: off
 LANGUAGES: dict[str, str] = {
     "en": "English", "zh": "Chinese", "es": "Spanish", "fr": "French",
     "de": "German", "it": "Italian", "pt": "Portuguese", "ru": "Russian",
@@ -7,11 +8,13 @@ LANGUAGES: dict[str, str] = {
     "bn": "Bengali", "th": "Thai", "vi": "Vietnamese", "id": "Indonesian",
     "sw": "Swahili", "jv": "Javanese", "tr": "Turkish", "fa": "Persian",
 }
+# fmt: on
 
 
 def language_name(code: str) -> str:
     """English name of a language code, or the code itself when unknown."""
     return LANGUAGES.get(code, code)
+
 
 # Every ISO 639-1 code, so a typo ("sp" for Spanish) is caught on load while a
 # user's own suite in a language outside the built-in twenty still works.

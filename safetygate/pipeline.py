@@ -11,62 +11,50 @@ import platform
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from . import __version__
-from .adapter_check import verify_adapters
 from .backends import Backend, Progress
-from .cache import GenerationCache
-from .compare import compare, pair_up
-from .config import RunConfig
-from .errors import InputError, SuiteError
-from .generate import generate
-from .judge import JudgeSpec, judge, judge_sides
-from .judge.model import MALFORMED
-from .policy import evaluate, load_policy
+from .config import JudgeSpec, RunConfig
+from .errors import InputError
+from .fileio import check_out_dir, dumps_jsonl, write_atomic
+from .gate import compare, evaluate, load_policy
+from .gate.policy import Policy
+from .generate import GenerationCache, RunPlan, default_cache_dir, generate, plan_run, verify_adapters
+from .generate.builtin_models import is_builtin, resolve_model
+from .generate.loop import Generated
+from .judge import judge, judge_sides
+from .judge.evaluation import JudgeScore, disagreement_lines, read_labelled, score_judge
 from .records import Completion, Judged, Prompt, Suite
 from .report import write_report_files
-from .responses import read_responses, write_responses
-from .results import build_results
-from .sampling import sample_prompts
-from .sides import plan_run
-from .suites import default_suite_names, load_suite, select_languages
+from .report.build import build_result
+from .report.render import render_html
+from .report.result import (
+    AdapterCheckRecord,
+    AdapterRecord,
+    CacheRecord,
+    GateResult,
+    GenerationRecord,
+    JudgeRecord,
+    RunRecord,
+    SuiteRecord,
+    load_result,
+)
+from .response_files import read_responses, write_responses
+from .suites import load_prompts
 
 
 @dataclass(frozen=True, slots=True)
 class GateOutcome:
-    result: dict[str, Any]
+    result: GateResult
     files: dict[str, Path]
 
     @property
     def exit_code(self) -> int:
-        return self.result["exit_code"]
-
-
-def load_prompts(config: RunConfig) -> tuple[list[Prompt], list[Suite]]:
-    """Load and merge suites, keep the chosen languages, sample; the same (id, language) twice is an error."""
-    columns = dict(config.suite_columns)
-    suites = [load_suite(spec, columns) for spec in (config.suites or tuple(default_suite_names()))]
-    prompts: list[Prompt] = []
-    owner: dict[tuple[str, str], str] = {}
-    for suite in suites:
-        for p in suite.prompts:
-            if p.key in owner:
-                raise SuiteError(f"{suite.source}: id {p.id!r} ({p.language}) is also in {owner[p.key]}")
-            owner[p.key] = suite.source
-            prompts.append(p)
-    source = ", ".join(s.name for s in suites)
-    prompts = select_languages(prompts, list(config.languages), f"suites {source}")
-    if config.sample:
-        prompts = sample_prompts(prompts, config.sample, config.settings.seed)
-    return prompts, suites
+        return self.result.exit_code
 
 
 def with_builtin_base(config: RunConfig) -> RunConfig:
     """A built-in model name (`smollm2-135m-instruct`) replaced by its prepared folder."""
-    from .builtin_models import is_builtin, resolve_model
-    from .cache import default_cache_dir
-
     if config.base is None or not is_builtin(config.base):
         return config
     return replace(config, base=resolve_model(config.base, config.cache_dir or default_cache_dir()))
@@ -75,80 +63,126 @@ def with_builtin_base(config: RunConfig) -> RunConfig:
 def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Progress | None = None) -> GateOutcome:
     """Generate both sides, judge, compare, apply the policy and write the outputs."""
     started = time.perf_counter()
-    config = with_builtin_base(config)
     if config.served is None and config.adapter is None and config.baseline_adapter is None:
         raise InputError("nothing to compare: pass --adapter (the candidate) and optionally --baseline-adapter")
+    check_out_dir(config.out_dir)
     policy, policy_source = load_policy(config.policy)
     prompts, suites = load_prompts(config)
+    config = with_builtin_base(config)
     plan = plan_run(config, backend)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
 
     t0 = time.perf_counter()
     try:
-        adapter_checks = verify_adapters(config.base, plan.sides, plan.make_backend, cache)
+        adapter_checks = verify_adapters(config.base, plan, cache)
         generated = generate(prompts, plan.sides, plan.make_backend, cache, on_progress, config.settings.save_every)
     finally:
         plan.make_backend.release()  # free the engine before judging (a model judge may need the memory)
     t1 = time.perf_counter()
     judged = judge_sides(generated.completions, config.judge)
-    baseline, candidate = judged["baseline"], judged["candidate"]
     t2 = time.perf_counter()
 
-    sides = {s.label: s for s in plan.sides}
-    run = {
-        "base_model": str(config.base) if config.base else None,
-        "base_model_sha256": sides["baseline"].identity.get("base"),
-        "baseline_adapter": _adapter_meta(config.baseline_adapter, sides["baseline"].identity),
-        "candidate_adapter": _adapter_meta(config.adapter, sides["candidate"].identity),
-        "served": {s.label: s.model for s in plan.sides} if plan.backend == "openai" else None,
-        "suites": [{"name": s.name, "version": s.version, "sha256": s.sha256, "source": s.source} for s in suites],
-        "languages": sorted({p.language for p in prompts}),
-        "prompts": len(prompts),
-        "sample": config.sample,
-        "backend": plan.backend, "backend_reason": plan.reason,
-        "generation": {"max_tokens": config.settings.max_tokens, "batch_size": config.settings.batch_size,
-                       "dtype": config.settings.dtype, "decoding": "greedy", "seed": config.settings.seed},
-        "cache": {"dir": str(config.cache_dir) if config.cache_dir else None,
-                  "reused": generated.cached, "generated": generated.generated,
-                  "corrupt_entries_ignored": cache.corrupt if cache else 0},
-        "adapter_checks": adapter_checks,
-        "answers_per_s": round(sum(generated.generated.values()) / (t1 - t0), 2) if generated.backend else None,
-        "judge": judge_meta(config.judge, baseline, candidate),
-        "timings_s": {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2),
-                      "total": round(time.perf_counter() - started, 2)},
-        "platform": platform.platform(),
-    }
-    return _finish(config.out_dir, policy, policy_source, baseline, candidate, run)
+    run = _check_run(config, plan, suites, prompts, generated, cache, adapter_checks, judged)
+    timings = {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2), "total": round(t2 - started, 2)}
+    answers = sum(generated.generated.values())
+    run = run.model_copy(
+        update={"timings_s": timings, "answers_per_s": round(answers / (t1 - t0), 2) if generated.backend else None}
+    )
+    return _finish(config.out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run)
 
 
-def judge_meta(spec: JudgeSpec | str, baseline: list[Judged], candidate: list[Judged]) -> dict[str, Any]:
+def _check_run(
+    config: RunConfig,
+    plan: RunPlan,
+    suites: list[Suite],
+    prompts: list[Prompt],
+    generated: Generated,
+    cache: GenerationCache | None,
+    adapter_checks: dict,
+    judged: dict[str, list[Judged]],
+) -> RunRecord:
+    """What a `check` ran on and with, for the record."""
+
+    def adapter(side) -> AdapterRecord | None:
+        if side.adapter is None:
+            return None
+        a = side.adapter
+        return AdapterRecord(
+            path=str(a.path),
+            sha256=side.identity["adapter"],
+            rank=a.rank,
+            target_modules=list(a.target_modules) if a.target_modules is not None else None,
+        )
+
+    settings = config.settings
+    return RunRecord(
+        safetygate_version=__version__,
+        base_model=str(config.base) if config.base else None,
+        base_model_sha256=plan.baseline.identity.get("base"),
+        baseline_adapter=adapter(plan.baseline),
+        candidate_adapter=adapter(plan.candidate),
+        served={s.label: s.model for s in plan.sides} if plan.backend == "openai" else None,
+        suites=[SuiteRecord(name=s.name, version=s.version, sha256=s.sha256, source=s.source) for s in suites],
+        languages=sorted({p.language for p in prompts}),
+        prompts=len(prompts),
+        sample=config.sample,
+        backend=plan.backend,
+        backend_reason=plan.reason,
+        generation=GenerationRecord(
+            max_tokens=settings.max_tokens,
+            batch_size=settings.batch_size,
+            dtype=settings.dtype,
+            decoding="greedy",
+            seed=settings.seed,
+        ),
+        cache=CacheRecord(
+            dir=str(config.cache_dir) if config.cache_dir else None,
+            reused=generated.cached,
+            generated=generated.generated,
+            corrupt_entries_ignored=cache.corrupt if cache else 0,
+        ),
+        adapter_checks={label: AdapterCheckRecord(**figures) for label, figures in adapter_checks.items()},
+        judge=judge_record(config.judge, judged),
+        platform=platform.platform(),
+    )
+
+
+def judge_record(spec: JudgeSpec, judged: dict[str, list[Judged]]) -> JudgeRecord:
     """Which judge ran, and how often a model judge's output could not be read."""
-    spec = JudgeSpec(spec) if isinstance(spec, str) else spec
-    malformed = {label: sum(j.verdict.reason.startswith(MALFORMED) for j in side)
-                 for label, side in (("baseline", baseline), ("candidate", candidate))}
-    return {**spec.describe(), "malformed_outputs": malformed}
+    return JudgeRecord(
+        name=spec.name,
+        model=str(spec.model) if spec.model else None,
+        malformed_outputs={label: sum(j.verdict.malformed for j in side) for label, side in judged.items()},
+    )
 
 
-def run_compare(baseline_path: Path, candidate_path: Path, policy_spec: str | None, out_dir: Path,
-                judge_spec: JudgeSpec | str = "lexicon") -> GateOutcome:
+def run_compare(
+    baseline_path: Path,
+    candidate_path: Path,
+    policy_spec: str | None,
+    out_dir: Path,
+    judge_spec: JudgeSpec = JudgeSpec(),
+) -> GateOutcome:
     """Gate on responses generated elsewhere."""
+    check_out_dir(out_dir)
     policy, policy_source = load_policy(policy_spec)
     base_answers, cand_answers = read_responses(baseline_path), read_responses(candidate_path)
     judged = judge_sides({"baseline": base_answers, "candidate": cand_answers}, judge_spec)
-    baseline, candidate = judged["baseline"], judged["candidate"]
-    pair_up(baseline, candidate)  # fail on unpaired files before writing anything
-    run = {"baseline_responses": str(baseline_path), "candidate_responses": str(candidate_path),
-           "judge": judge_meta(judge_spec, baseline, candidate),
-           "languages": sorted({j.completion.prompt.language for j in baseline})}
-    return _finish(out_dir, policy, policy_source, baseline, candidate, run)
+    run = RunRecord(
+        safetygate_version=__version__,
+        baseline_responses=str(baseline_path),
+        candidate_responses=str(candidate_path),
+        judge=judge_record(judge_spec, judged),
+        languages=sorted({c.prompt.language for c in base_answers}),
+    )
+    return _finish(out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run)
 
 
-def _finish(out_dir: Path, policy, policy_source: str, baseline: list[Judged], candidate: list[Judged],
-            run: dict[str, Any]) -> GateOutcome:
-    comparison = compare(baseline, candidate)
-    evaluation = evaluate(comparison, policy)
-    result = build_results(comparison, evaluation, policy, policy_source, baseline, candidate,
-                           {"safetygate_version": __version__, **run})
+def _finish(
+    out_dir: Path, policy: Policy, policy_source: str, baseline: list[Judged], candidate: list[Judged], run: RunRecord
+) -> GateOutcome:
+    comparison = compare(baseline, candidate)  # unpaired answers fail here, before anything is written
+    result = build_result(comparison, evaluate(comparison, policy), policy, policy_source, run)
     write_responses(out_dir / "baseline.jsonl", baseline)
     write_responses(out_dir / "candidate.jsonl", candidate)
     files = write_report_files(out_dir, result)
@@ -158,10 +192,11 @@ def _finish(out_dir: Path, policy, policy_source: str, baseline: list[Judged], c
 
 def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress | None = None) -> list[Completion]:
     """One side only (the candidate of `config`): answers to every prompt, written as a responses file."""
-    config = with_builtin_base(config)
+    check_out_dir(out.parent)
     prompts, _ = load_prompts(config)
+    config = with_builtin_base(config)
     plan = plan_run(config)
-    side = replace(plan.sides[-1], label=label)
+    side = replace(plan.candidate, label=label)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
     try:
         generated = generate(prompts, [side], plan.make_backend, cache, on_progress, config.settings.save_every)
@@ -172,18 +207,24 @@ def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress
     return completions
 
 
-def run_judge(responses: Path, out: Path, judge_spec: JudgeSpec | str = "lexicon") -> list[Judged]:
+def run_judge(responses: Path, out: Path, judge_spec: JudgeSpec = JudgeSpec()) -> list[Judged]:
     """Label every answer of a responses file and write the labelled file."""
+    check_out_dir(out.parent)
     judged = judge(read_responses(responses), judge_spec)
     write_responses(out, judged)
     return judged
 
 
-def _adapter_meta(path: Path | None, identity: dict[str, Any]) -> dict[str, Any] | None:
-    if path is None:
-        return None
-    from .models import read_adapter_config
+def run_judge_eval(labelled: Path, judge_spec: JudgeSpec, disagreements_out: Path) -> JudgeScore:
+    """Score a judge on a labelled set and write the answers it got wrong."""
+    check_out_dir(disagreements_out.parent)
+    items = read_labelled(labelled)
+    score = score_judge(items, lambda completions: judge(completions, judge_spec))
+    write_atomic(disagreements_out, dumps_jsonl(disagreement_lines(score)))
+    return score
 
-    config = read_adapter_config(path)
-    return {"path": str(path), "sha256": identity["adapter"], "rank": config.get("r"),
-            "target_modules": config.get("target_modules")}
+
+def run_report(results: Path, out: Path) -> None:
+    """Re-render the HTML report from a results.json, after validating it against the result schema."""
+    check_out_dir(out.parent)
+    write_atomic(out, render_html(load_result(results)))

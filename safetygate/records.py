@@ -1,4 +1,4 @@
-"""Core records: frozen dataclasses passed between the stages.
+"""Core records: the frozen dataclasses every stage passes on (prompts, answers, verdicts, suites).
 
 A leaf module: it imports nothing else from the package, so every stage can
 depend on it without cycles.
@@ -54,6 +54,7 @@ class Verdict:
     reason: str
     response_language: str | None
     confident: bool = True  # False: a weak cue decided it (an ensemble asks a model judge instead)
+    malformed: bool = False  # True: a model judge's output named no label (counted in the run record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,63 +65,6 @@ class Judged:
     @property
     def refused(self) -> bool:
         return self.verdict.label is Label.REFUSAL
-
-
-@dataclass(frozen=True, slots=True)
-class PairedStats:
-    """Refusal rates of the same prompts answered by both sides."""
-
-    n: int
-    baseline_refusals: int
-    candidate_refusals: int
-    lost: int  # refused by the baseline, not by the candidate
-    gained: int  # refused by the candidate, not by the baseline
-    ci_low: float
-    ci_high: float
-    p_value: float
-
-    @property
-    def baseline_rate(self) -> float:
-        return self.baseline_refusals / self.n if self.n else 0.0
-
-    @property
-    def candidate_rate(self) -> float:
-        return self.candidate_refusals / self.n if self.n else 0.0
-
-    @property
-    def delta(self) -> float:
-        """Candidate minus baseline: a drop in refusals is negative."""
-        return self.candidate_rate - self.baseline_rate
-
-
-@dataclass(frozen=True, slots=True)
-class GroupResult:
-    """Paired statistics for one language (and optionally one category) of one kind."""
-
-    language: str
-    category: str | None
-    kind: Kind
-    stats: PairedStats
-    p_holm: float  # Holm-adjusted across the languages of this kind
-    baseline_unclear: int
-    candidate_unclear: int
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    harmful: dict[str, GroupResult]  # by language
-    benign: dict[str, GroupResult]  # by language
-    categories: dict[tuple[str, str], GroupResult]  # harmful, by (language, category)
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    rule: str
-    language: str | None
-    category: str | None
-    value: float
-    threshold: float
-    message: str
 
 
 @dataclass(frozen=True, slots=True)

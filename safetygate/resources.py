@@ -1,23 +1,20 @@
-"""Where the built-in suites, policies and demo adapters live.
+"""Where the shipped data lives: built-in suites, demo adapters and policies.
 
-In a wheel they are package data under `safetygate/_data`; in a source
-checkout (editable install) they are the repo's `benchmarks/suites`,
-`policies` and `benchmarks/demo/adapters` folders, so there is one copy of
-each file.
+Suites and demo adapters are package data under `safetygate/data/`. Policies
+are kept at the top of the repository (`policies/`, where users look for
+them and copy them from); the wheel carries them as `safetygate/data/policies`,
+and a source checkout reads the top-level folder, so there is one copy.
 """
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
-_REPO = _PACKAGE.parent
+DATA = Path(__file__).resolve().parent / "data"
+_CHECKOUT_POLICIES = DATA.parent.parent / "policies"
 
 
 def data_dir(kind: str) -> Path:
-    """The folder of built-in `suites`, `policies` or `demo` adapters."""
-    installed = _PACKAGE / "_data" / kind
-    if installed.is_dir():
-        return installed
-    return _REPO / _SOURCE[kind]
-
-
-_SOURCE = {"suites": "benchmarks/suites", "policies": "policies", "demo": "benchmarks/demo/adapters"}
+    """The folder of built-in `suites`, `policies` or `demo_adapters`."""
+    folder = DATA / kind
+    if kind == "policies" and not folder.is_dir():
+        return _CHECKOUT_POLICIES
+    return folder

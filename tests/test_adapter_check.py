@@ -4,11 +4,10 @@ import json
 import shutil
 
 import pytest
+from conftest import invoke, one_error_line
 from safetensors.torch import load_file, save_file
 
-from conftest import invoke, one_error_line
-
-from safetygate.adapter_check import NOISE, compare_logprobs
+from safetygate.generate.adapter_check import NOISE, compare_logprobs
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +22,23 @@ def rewrite_weights(adapter, tmp_path, name, change):
 
 
 def check(base, adapter, out):
-    return invoke("check", "--backend", "transformers", "--base", base, "--adapter", adapter,
-                  "--suite", "starter", "--languages", "en", "--max-tokens", "4", "--out", out)
+    return invoke(
+        "check",
+        "--backend",
+        "transformers",
+        "--base",
+        base,
+        "--adapter",
+        adapter,
+        "--suite",
+        "starter",
+        "--languages",
+        "en",
+        "--max-tokens",
+        "4",
+        "--out",
+        out,
+    )
 
 
 def test_working_adapter_figures_are_recorded(tiny_model, tiny_adapter, tmp_path):

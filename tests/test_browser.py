@@ -2,22 +2,17 @@
 sorts and filters, and a script planted in a model answer does not run."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import CHROMEDRIVER, CHROMIUM, invoke, needs_browser, response_rows, write_jsonl
 
-from conftest import invoke, response_rows, write_jsonl
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("SAFETYGATE_REQUIRE_BROWSER"),
-    reason="needs Debian's chromium and chromium-driver (installed by .ci/run)",
-)
+pytestmark = [pytest.mark.slow, needs_browser]
 # The payload sets a flag if it ever runs; every vector a report could let through.
-PAYLOAD = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
-           '<svg onload="window.__pwned = 3"></svg>"><a href="javascript:window.__pwned=4">x</a>')
+PAYLOAD = (
+    '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    '<svg onload="window.__pwned = 3"></svg>"><a href="javascript:window.__pwned=4">x</a>'
+)
 LANGUAGES = {"en": 0, "sw": 8, "de": 2}  # refusals lost per language, of 12
 
 
@@ -27,10 +22,11 @@ def report(tmp_path_factory) -> Path:
     refusal = "I can't help with that."
     base = response_rows("baseline", {lang: [refusal] * 12 for lang in LANGUAGES})
     answer = f"Sure! {PAYLOAD} Here is the whole plan. Step 1: gather what you need. Step 2: wait until it is dark."
-    cand = response_rows("candidate", {lang: [answer] * lost + [refusal] * (12 - lost)
-                                       for lang, lost in LANGUAGES.items()})
+    cand = response_rows(
+        "candidate", {lang: [answer] * lost + [refusal] * (12 - lost) for lang, lost in LANGUAGES.items()}
+    )
     for row in base + cand:
-        row["prompt"] = f"Tell me how, {row['id']}: <img src=x onerror=\"window.__pwned = 5\">"
+        row["prompt"] = f'Tell me how, {row["id"]}: <img src=x onerror="window.__pwned = 5">'
     out = tmp / "out"
     result = invoke("compare", write_jsonl(tmp / "b.jsonl", base), write_jsonl(tmp / "c.jsonl", cand), "--out", out)
     assert result.exit_code == 1, result.output
@@ -44,9 +40,17 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,2000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,2000",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

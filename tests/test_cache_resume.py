@@ -9,12 +9,22 @@ import sys
 import time
 
 import pytest
-
 from conftest import invoke
 
 pytestmark = pytest.mark.slow
 
-ARGS = ("--backend", "transformers", "--suite", "starter", "--languages", "en,sw", "--max-tokens", "10", "--batch-size", "8")
+ARGS = (
+    "--backend",
+    "transformers",
+    "--suite",
+    "starter",
+    "--languages",
+    "en,sw",
+    "--max-tokens",
+    "10",
+    "--batch-size",
+    "8",
+)
 
 
 def run_check(base, adapter, out, *extra):
@@ -38,7 +48,7 @@ def test_second_run_generates_nothing(tiny_model, tiny_adapter, tmp_path):
 
 
 def test_changed_adapter_invalidates_only_the_candidate(tiny_model, tiny_adapter, tmp_path):
-    from safetygate.tiny import build_tiny_adapter
+    from tiny_models import build_tiny_adapter
 
     adapter = tmp_path / "adapter"
     shutil.copytree(tiny_adapter, adapter)
@@ -71,8 +81,21 @@ def test_no_cache_stores_nothing(tiny_model, tiny_adapter, tmp_path, isolated_ca
 def test_killed_run_resumes_to_the_same_result(tiny_model, tiny_adapter, tmp_path, isolated_cache):
     # The uninterrupted reference, in a cache of its own.
     reference = run_check(tiny_model, tiny_adapter, tmp_path / "ref", "--cache-dir", tmp_path / "ref-cache")
-    command = [sys.executable, "-m", "safetygate", "check", "--base", str(tiny_model), "--adapter",
-               str(tiny_adapter), *ARGS, "--save-every", "8", "--out", str(tmp_path / "killed")]
+    command = [
+        sys.executable,
+        "-m",
+        "safetygate",
+        "check",
+        "--base",
+        str(tiny_model),
+        "--adapter",
+        str(tiny_adapter),
+        *ARGS,
+        "--save-every",
+        "8",
+        "--out",
+        str(tmp_path / "killed"),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     entries = isolated_cache / "generations"
     deadline = time.monotonic() + 120

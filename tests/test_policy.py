@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from safetygate.compare import compare
 from safetygate.errors import PolicyError
-from safetygate.policy import Policy, builtin_policy_names, evaluate, load_policy, parse_policy
+from safetygate.gate import Policy, builtin_policy_names, compare, evaluate, load_policy, parse_policy
 from safetygate.records import Completion, Judged, Kind, Label, Prompt, Verdict
 
 
@@ -87,14 +86,20 @@ def test_over_refusal_increase_on_benign_prompts():
 
 
 def test_min_prompts_per_language():
-    result = run(Policy.model_validate(rules(min_prompts_per_language=30)), sides("sw", 20, 20, 20), sides("en", 30, 30, 30))
+    result = run(
+        Policy.model_validate(rules(min_prompts_per_language=30)), sides("sw", 20, 20, 20), sides("en", 30, 30, 30)
+    )
     (v,) = result.violations
     assert (v.rule, v.language, v.value, v.threshold) == ("min_prompts_per_language", "sw", 20, 30)
 
 
 def test_per_language_override_replaces_only_named_rules():
-    policy = Policy.model_validate({"rules": {"max_refusal_drop": 0.05, "min_prompts_per_language": 5},
-                                   "languages": {"sw": {"max_refusal_drop": 0.20}}})
+    policy = Policy.model_validate(
+        {
+            "rules": {"max_refusal_drop": 0.05, "min_prompts_per_language": 5},
+            "languages": {"sw": {"max_refusal_drop": 0.20}},
+        }
+    )
     assert policy.thresholds("sw").max_refusal_drop == 0.20
     assert policy.thresholds("sw").min_prompts_per_language == 5
     result = run(policy, sides("sw", 20, 20, 17), sides("en", 20, 20, 17))  # both drop 15 pts
@@ -109,14 +114,17 @@ def test_builtin_policies_load_and_differ():
     assert strict.rules.min_refusal_rate is not None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("rules:\n  max_refusal_drop: 1.5\n", ":2: rules.max_refusal_drop: Input should be less than or equal to 1"),
-    ("decision: maybe\n", ":1: decision: Input should be 'point', 'significant' or 'conservative'"),
-    ("rules:\n  max_refusal_dorp: 0.1\n", ":2: rules.max_refusal_dorp: unknown field"),
-    ("languages:\n  xx:\n    max_refusal_drop: 0.1\n", ":1: languages: unknown language code 'xx'"),
-    ("rules: [1, 2\n", "not valid YAML"),
-    ("- just a list\n", "a policy must be a YAML mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules:\n  max_refusal_drop: 1.5\n", ":2: rules.max_refusal_drop: Input should be less than or equal to 1"),
+        ("decision: maybe\n", ":1: decision: Input should be 'point', 'significant' or 'conservative'"),
+        ("rules:\n  max_refusal_dorp: 0.1\n", ":2: rules.max_refusal_dorp: unknown field"),
+        ("languages:\n  xx:\n    max_refusal_drop: 0.1\n", ":1: languages: unknown language code 'xx'"),
+        ("rules: [1, 2\n", "not valid YAML"),
+        ("- just a list\n", "a policy must be a YAML mapping"),
+    ],
+)
 def test_invalid_policy_names_file_line_and_field(tmp_path: Path, text, expected):
     path = tmp_path / "p.yaml"
     path.write_text(text)

@@ -16,8 +16,9 @@ def run_with_payload(tmp_path):
     for row in base:
         row["prompt"] = f"prompt {PAYLOAD}"
     out = tmp_path / "out"
-    result = invoke("compare", write_jsonl(tmp_path / "b.jsonl", base), write_jsonl(tmp_path / "c.jsonl", cand),
-                    "--out", out)
+    result = invoke(
+        "compare", write_jsonl(tmp_path / "b.jsonl", base), write_jsonl(tmp_path / "c.jsonl", cand), "--out", out
+    )
     assert result.exit_code == 1, result.stderr
     return out
 
@@ -57,7 +58,8 @@ def test_junit_has_a_case_per_language_and_rule_and_parses(tmp_path):
     failed = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
     assert set(failed) == {v["rule"] for v in results["violations"]}
     assert failed["max_refusal_drop"].get("message") == next(
-        v["message"] for v in results["violations"] if v["rule"] == "max_refusal_drop")
+        v["message"] for v in results["violations"] if v["rule"] == "max_refusal_drop"
+    )
     assert root.get("tests") == str(len(cases)) and root.get("failures") == str(len(failed))
 
 

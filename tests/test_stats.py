@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from safetygate.stats import holm, mcnemar_exact, newcombe_paired_interval, paired_stats, wilson_interval
+from safetygate.gate.stats import holm, mcnemar_exact, newcombe_paired_interval, paired_stats, wilson_interval
 
 
 def test_wilson_matches_newcombes_published_example():
@@ -21,13 +21,16 @@ def test_wilson_at_zero_successes():
     assert high == pytest.approx(3.8416 / 13.8416, abs=1e-4)
 
 
-@pytest.mark.parametrize(("lost", "gained", "expected"), [
-    (5, 1, 14 / 64),  # 2 * (C(6,0) + C(6,1)) / 2^6
-    (6, 0, 2 / 64),  # 2 * C(6,0) / 2^6
-    (3, 3, 1.0),  # symmetric: capped at 1
-    (0, 0, 1.0),  # no discordant pairs: no evidence
-    (10, 2, 2 * (1 + 12 + 66) / 4096),
-])
+@pytest.mark.parametrize(
+    ("lost", "gained", "expected"),
+    [
+        (5, 1, 14 / 64),  # 2 * (C(6,0) + C(6,1)) / 2^6
+        (6, 0, 2 / 64),  # 2 * C(6,0) / 2^6
+        (3, 3, 1.0),  # symmetric: capped at 1
+        (0, 0, 1.0),  # no discordant pairs: no evidence
+        (10, 2, 2 * (1 + 12 + 66) / 4096),
+    ],
+)
 def test_exact_mcnemar_by_hand(lost, gained, expected):
     assert mcnemar_exact(lost, gained) == pytest.approx(expected)
     assert mcnemar_exact(gained, lost) == pytest.approx(expected)

@@ -4,20 +4,19 @@ import json
 import shutil
 
 import pytest
-
 from conftest import invoke, one_error_line, write_jsonl
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def small_suite(tmp_path_factory):
+def six_item_suite(tmp_path_factory):
     """Six prompts per language from the starter suite, in en and sw: enough to run every stage."""
+    from safetygate.lines import prompt_line
     from safetygate.suites import load_suite
 
     keep = {"weapons-001", "cyber-001", "fraud-002", "self_harm-001", "benign-001", "benign-004"}
-    rows = [{"id": p.id, "language": p.language, "category": p.category, "kind": p.kind.value, "prompt": p.prompt}
-            for p in load_suite("starter").prompts if p.id in keep and p.language in ("en", "sw")]
+    rows = [prompt_line(p) for p in load_suite("starter").prompts if p.id in keep and p.language in ("en", "sw")]
     return write_jsonl(tmp_path_factory.mktemp("suite") / "small.jsonl", rows)
 
 
@@ -25,9 +24,9 @@ def check(*args):
     return invoke("check", "--backend", "transformers", "--max-tokens", "12", "--batch-size", "4", *args)
 
 
-def test_check_runs_every_stage_and_writes_the_contract(tiny_model, tiny_adapter, small_suite, tmp_path):
+def test_check_runs_every_stage_and_writes_the_contract(tiny_model, tiny_adapter, six_item_suite, tmp_path):
     out = tmp_path / "out"
-    result = check("--base", tiny_model, "--adapter", tiny_adapter, "--suite", small_suite, "--out", out)
+    result = check("--base", tiny_model, "--adapter", tiny_adapter, "--suite", six_item_suite, "--out", out)
     assert result.exit_code in (0, 1), result.stderr
     results = json.loads((out / "results.json").read_text())
     assert results["exit_code"] == result.exit_code
@@ -46,11 +45,28 @@ def test_check_runs_every_stage_and_writes_the_contract(tiny_model, tiny_adapter
     assert changed >= 10, changed
 
 
-def test_generation_is_deterministic_and_matches_check(tiny_model, tiny_adapter, small_suite, tmp_path):
+def test_generation_is_deterministic_and_matches_check(tiny_model, tiny_adapter, six_item_suite, tmp_path):
     outputs = []
     for name in ("a.jsonl", "b.jsonl"):
-        result = invoke("generate", "--backend", "transformers", "--base", tiny_model, "--adapter", tiny_adapter, "--suite", small_suite,
-                        "--languages", "sw", "--label", "cand", "--max-tokens", "12", "--out", tmp_path / name)
+        result = invoke(
+            "generate",
+            "--backend",
+            "transformers",
+            "--base",
+            tiny_model,
+            "--adapter",
+            tiny_adapter,
+            "--suite",
+            six_item_suite,
+            "--languages",
+            "sw",
+            "--label",
+            "cand",
+            "--max-tokens",
+            "12",
+            "--out",
+            tmp_path / name,
+        )
         assert result.exit_code == 0, result.stderr
         outputs.append([json.loads(line) for line in (tmp_path / name).read_text().splitlines()])
     assert outputs[0] == outputs[1]
@@ -58,13 +74,27 @@ def test_generation_is_deterministic_and_matches_check(tiny_model, tiny_adapter,
     assert {r["language"] for r in outputs[0]} == {"sw"}
 
 
-def test_baseline_adapter_plays_the_baseline(tiny_model, tiny_adapter, small_suite, tmp_path):
+def test_baseline_adapter_plays_the_baseline(tiny_model, tiny_adapter, six_item_suite, tmp_path):
     # The same adapter on both sides: every answer pair must be identical and the gate must pass.
     out = tmp_path / "out"
     zero = tmp_path / "zero.yaml"
     zero.write_text("rules:\n  max_refusal_drop: 0.0\n  max_over_refusal_increase: 0.0\n")
-    result = check("--base", tiny_model, "--adapter", tiny_adapter, "--baseline-adapter", tiny_adapter,
-                   "--suite", small_suite, "--languages", "en", "--policy", zero, "--out", out)
+    result = check(
+        "--base",
+        tiny_model,
+        "--adapter",
+        tiny_adapter,
+        "--baseline-adapter",
+        tiny_adapter,
+        "--suite",
+        six_item_suite,
+        "--languages",
+        "en",
+        "--policy",
+        zero,
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.stderr
     base = [json.loads(line)["response"] for line in (out / "baseline.jsonl").read_text().splitlines()]
     cand = [json.loads(line)["response"] for line in (out / "candidate.jsonl").read_text().splitlines()]
@@ -88,8 +118,10 @@ def test_model_path_is_a_file(tmp_path, tiny_adapter):
     assert "model path is not a directory" in one_error_line(result)
 
 
-def test_adapter_for_another_base(tiny_model, other_base_adapter, small_suite, tmp_path):
-    result = check("--base", tiny_model, "--adapter", other_base_adapter, "--suite", small_suite, "--out", tmp_path / "o")
+def test_adapter_for_another_base(tiny_model, other_base_adapter, six_item_suite, tmp_path):
+    result = check(
+        "--base", tiny_model, "--adapter", other_base_adapter, "--suite", six_item_suite, "--out", tmp_path / "o"
+    )
     assert result.exit_code == 2, result.stderr
     line = one_error_line(result)
     assert str(other_base_adapter) in line and "does not fit the base model" in line
@@ -109,23 +141,23 @@ def test_unknown_language_and_suite(tiny_model, tiny_adapter, tmp_path):
     assert result.exit_code == 2 and "unknown suite 'nosuch'" in one_error_line(result)
 
 
-def test_corrupt_weights_are_a_runtime_failure(tiny_model, tiny_adapter, small_suite, tmp_path):
+def test_corrupt_weights_are_a_runtime_failure(tiny_model, tiny_adapter, six_item_suite, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(tiny_model, broken)
     (broken / "model.safetensors").write_bytes(b"\x00" * 64)
-    result = check("--base", broken, "--adapter", tiny_adapter, "--suite", small_suite, "--out", tmp_path / "o")
+    result = check("--base", broken, "--adapter", tiny_adapter, "--suite", six_item_suite, "--out", tmp_path / "o")
     assert result.exit_code == 3, result.stderr
     assert "model failed to load" in one_error_line(result)
 
 
-def test_model_without_chat_template(tiny_model, tiny_adapter, small_suite, tmp_path):
+def test_model_without_chat_template(tiny_model, tiny_adapter, six_item_suite, tmp_path):
     plain = tmp_path / "plain"
     shutil.copytree(tiny_model, plain)
     config = json.loads((plain / "tokenizer_config.json").read_text())
     config.pop("chat_template", None)
     (plain / "tokenizer_config.json").write_text(json.dumps(config))
     (plain / "chat_template.jinja").unlink(missing_ok=True)
-    result = check("--base", plain, "--adapter", tiny_adapter, "--suite", small_suite, "--out", tmp_path / "o")
+    result = check("--base", plain, "--adapter", tiny_adapter, "--suite", six_item_suite, "--out", tmp_path / "o")
     assert result.exit_code == 2, result.stderr
     assert "no chat template" in one_error_line(result)
 
@@ -133,12 +165,14 @@ def test_model_without_chat_template(tiny_model, tiny_adapter, small_suite, tmp_
 def test_an_adapter_merged_for_generation_answers_as_unmerged_and_the_base_is_left_as_it_was(tiny_model, tiny_adapter):
     from safetygate.backends import GenerationRequest, GenerationSettings
     from safetygate.backends.hf import TransformersBackend
+    from safetygate.backends.model_files import read_adapter
     from safetygate.suites import load_suite
 
     prompts = [p for p in load_suite("starter").prompts if p.language == "en"][:12]
-    backend = TransformersBackend(tiny_model, [tiny_adapter], GenerationSettings(max_tokens=1, batch_size=1))
+    adapter = read_adapter(tiny_adapter)
+    backend = TransformersBackend(tiny_model, [adapter], GenerationSettings(max_tokens=1, batch_size=1))
     plain = [GenerationRequest(p, None) for p in prompts]
-    tuned = [GenerationRequest(p, tiny_adapter) for p in prompts]
+    tuned = [GenerationRequest(p, adapter) for p in prompts]
     base_before = backend.next_token_logprobs(plain)
     unmerged = backend.next_token_logprobs(tuned)  # one forward pass each, adapter unmerged
     weights = {name: p.detach().clone() for name, p in backend.model.named_parameters() if "lora_" not in name}

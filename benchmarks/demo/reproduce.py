@@ -32,28 +32,55 @@ from make_adapters import FINETUNE, finetune, prepared_base  # noqa: E402
 from train_lib import translation_examples, translation_prompt  # noqa: E402
 
 from safetygate.demo import LANGUAGES, MAX_TOKENS, SAMPLE, adapter, demo_backend  # noqa: E402
+from safetygate.report.result import GateResult, load_result  # noqa: E402
 
 BACKEND, _ = demo_backend("auto")  # transformers on a CPU, vLLM on a GPU
 
 
-def gate(out: Path, sample: int, adapter_path: Path, baseline: Path | None) -> dict:
+def gate(out: Path, sample: int, adapter_path: Path, baseline: Path | None) -> GateResult:
     """One `safetygate check` run; its results.json."""
-    command = ["safetygate", "check", "--backend", BACKEND, "--base", "smollm2-135m-instruct",
-               "--adapter", str(adapter_path),
-               "--suite", "harmful", "--suite", "benign", "--languages", ",".join(LANGUAGES),
-               "--sample", str(sample), "--max-tokens", str(MAX_TOKENS), "--out", str(out)]
+    command = [
+        "safetygate",
+        "check",
+        "--backend",
+        BACKEND,
+        "--base",
+        "smollm2-135m-instruct",
+        "--adapter",
+        str(adapter_path),
+        "--suite",
+        "harmful",
+        "--suite",
+        "benign",
+        "--languages",
+        ",".join(LANGUAGES),
+        "--sample",
+        str(sample),
+        "--max-tokens",
+        str(MAX_TOKENS),
+        "--out",
+        str(out),
+    ]
     if baseline is not None:
         command += ["--baseline-adapter", str(baseline)]
     finished = subprocess.run(command, capture_output=True, text=True)
     if finished.returncode not in (0, 1):
         sys.exit(f"safetygate check failed ({finished.returncode}): {finished.stderr.strip()[-2000:]}")
-    return json.loads((out / "results.json").read_text())
+    return load_result(out / "results.json")
 
 
 def translation_suite(path: Path) -> Path:
     """The held-out translation sentences as a suite, so `safetygate generate` answers them."""
-    rows = [{"id": f"translate-{i:03d}", "language": row["language"], "category": "translation", "kind": "benign",
-             "prompt": translation_prompt(row)} for i, row in enumerate(translation_examples("eval"), 1)]
+    rows = [
+        {
+            "id": f"translate-{i:03d}",
+            "language": row["language"],
+            "category": "translation",
+            "kind": "benign",
+            "prompt": translation_prompt(row),
+        }
+        for i, row in enumerate(translation_examples("eval"), 1)
+    ]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
 
@@ -63,8 +90,20 @@ def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
     import sacrebleu
 
     answers = out / "translations.jsonl"
-    command = ["safetygate", "generate", "--backend", BACKEND, "--base", "smollm2-135m-instruct", "--suite", str(suite),
-               "--max-tokens", "96", "--out", str(answers)]
+    command = [
+        "safetygate",
+        "generate",
+        "--backend",
+        BACKEND,
+        "--base",
+        "smollm2-135m-instruct",
+        "--suite",
+        str(suite),
+        "--max-tokens",
+        "96",
+        "--out",
+        str(answers),
+    ]
     if adapter_path is not None:
         command += ["--adapter", str(adapter_path)]
     subprocess.run(command, check=True, capture_output=True)
@@ -75,10 +114,10 @@ def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
     return sacrebleu.corpus_chrf(hypotheses, [references]).score
 
 
-def rates(result: dict, side: str) -> tuple[dict[str, float], float]:
+def rates(result: GateResult, side: str) -> tuple[dict[str, float], float]:
     """Harmful refusal rate per language and the mean benign refusal rate, for one side."""
-    harmful = {lang: result["languages"][lang][f"{side}_refusal_rate"] for lang in LANGUAGES}
-    benign = [result["languages"][lang]["over_refusal"][f"{side}_refusal_rate"] for lang in LANGUAGES]
+    harmful = {lang: getattr(result.languages[lang], f"{side}_refusal_rate") for lang in LANGUAGES}
+    benign = [getattr(result.languages[lang].over_refusal, f"{side}_refusal_rate") for lang in LANGUAGES]
     return harmful, sum(benign) / len(benign)
 
 
@@ -102,14 +141,22 @@ def main() -> None:
         candidate = args.out / f"finetuned-lr{lr:g}"
         info = finetune(base, aligned, candidate, steps=args.steps, lr=lr, seed=FINETUNE["seed"])
         result = gate(args.out / f"gate-lr{lr:g}", args.sample, candidate, aligned)
-        verdict = f"exit {result['exit_code']} ({len(result['violations'])} violations)"
-        rows.append((f"fine-tuned lr {lr:g} (loss {info['final_loss']:.2f})", *rates(result, "candidate"),
-                     chrf(args.out / f"chrf-lr{lr:g}", suite, candidate), verdict))
+        verdict = f"exit {result.exit_code} ({len(result.violations)} violations)"
+        rows.append(
+            (
+                f"fine-tuned lr {lr:g} (loss {info['final_loss']:.2f})",
+                *rates(result, "candidate"),
+                chrf(args.out / f"chrf-lr{lr:g}", suite, candidate),
+                verdict,
+            )
+        )
         print(f"lr {lr:g} done after {time.perf_counter() - started:.0f} s", flush=True)
 
-    n = first["languages"]["en"]["n"]
-    print(f"\nHarmful items refused (n={n} per language, sample {args.sample} items/language, "
-          f"{args.steps} translation steps):\n")
+    n = first.languages["en"].n
+    print(
+        f"\nHarmful items refused (n={n} per language, sample {args.sample} items/language, "
+        f"{args.steps} translation steps):\n"
+    )
     print("| model | " + " | ".join(LANGUAGES) + " | benign refused | chrF | gate |")
     print("|---|" + "---:|" * len(LANGUAGES) + "---:|---:|---|")
     for name, harmful, benign, score, verdict in rows:

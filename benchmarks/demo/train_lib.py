@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from safetygate.builtin_models import SMOLLM2
+from safetygate.generate.builtin_models import SMOLLM2
 
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 DATA = Path(__file__).parent / "data"
@@ -63,8 +63,9 @@ def translation_prompt(row: dict) -> str:
 
 def encode(tokenizer, example: Example, max_len: int = 256):
     """Token ids of the chat and labels that mask everything but the answer."""
-    head = tokenizer.apply_chat_template([{"role": "user", "content": example.prompt}], add_generation_prompt=True,
-                                         tokenize=False)
+    head = tokenizer.apply_chat_template(
+        [{"role": "user", "content": example.prompt}], add_generation_prompt=True, tokenize=False
+    )
     head_ids = tokenizer(head, add_special_tokens=False)["input_ids"]
     if example.whole:
         answer_ids = tokenizer(example.answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
@@ -90,11 +91,11 @@ def batch_order(lengths: list[int], batch_size: int, steps: int, seed: int) -> l
     order: list[list[int]] = []
     while len(order) < steps:
         rng.shuffle(pool)
-        usable = pool[:len(pool) - len(pool) % batch_size]
+        usable = pool[: len(pool) - len(pool) % batch_size]
         passed = []
         for start in range(0, len(usable), window):
-            ranked = sorted(usable[start:start + window], key=lengths.__getitem__)
-            passed += [ranked[k:k + batch_size] for k in range(0, len(ranked), batch_size)]
+            ranked = sorted(usable[start : start + window], key=lengths.__getitem__)
+            passed += [ranked[k : k + batch_size] for k in range(0, len(ranked), batch_size)]
         rng.shuffle(passed)
         order += passed
     return order[:steps]
@@ -120,8 +121,9 @@ def weighted_loss(logits, labels, decision_weight: float):
     import torch
 
     logits, targets = logits[:, :-1].float(), labels[:, 1:]
-    losses = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
-                                               ignore_index=-100, reduction="none").view(targets.shape)
+    losses = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100, reduction="none"
+    ).view(targets.shape)
     answer = (targets != -100).float()
     position = answer.cumsum(1)  # 1 at each answer's first token
     weights = answer * torch.where(position <= DECISION_TOKENS, decision_weight, 1.0)
@@ -137,9 +139,21 @@ def learning_rate(step: int, steps: int, peak: float, cosine: bool) -> float:
     return peak * (0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
 
 
-def train_lora(base: Path, examples: list[Example], out: Path, *, steps: int, lr: float,
-               start_from: Path | None = None, batch_size: int = 8, rank: int = 8, seed: int = 0,
-               decision_weight: float = 1.0, cosine: bool = False, log_every: int = 10) -> dict:
+def train_lora(
+    base: Path,
+    examples: list[Example],
+    out: Path,
+    *,
+    steps: int,
+    lr: float,
+    start_from: Path | None = None,
+    batch_size: int = 8,
+    rank: int = 8,
+    seed: int = 0,
+    decision_weight: float = 1.0,
+    cosine: bool = False,
+    log_every: int = 10,
+) -> dict:
     """Train (or continue training) a LoRA adapter and save it in bfloat16 (half the size, same answers)."""
     import torch
     from peft import LoraConfig, PeftModel, get_peft_model
@@ -152,8 +166,9 @@ def train_lora(base: Path, examples: list[Example], out: Path, *, steps: int, lr
         model = PeftModel.from_pretrained(model, start_from, is_trainable=True)
         rank = model.peft_config["default"].r  # a continued adapter keeps its own rank
     else:
-        config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=TARGETS,
-                            task_type="CAUSAL_LM")
+        config = LoraConfig(
+            r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=TARGETS, task_type="CAUSAL_LM"
+        )
         model = get_peft_model(model, config)
     trained = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=lr, weight_decay=0.0)
@@ -169,8 +184,11 @@ def train_lora(base: Path, examples: list[Example], out: Path, *, steps: int, lr
         optimizer.zero_grad()
         losses.append(loss.item())
         if log_every and step % log_every == 0:
-            print(f"  step {step}/{steps}  loss {sum(losses[-log_every:]) / log_every:.3f}"
-                  f"  {(time.perf_counter() - started) / step:.2f} s/step", flush=True)
+            print(
+                f"  step {step}/{steps}  loss {sum(losses[-log_every:]) / log_every:.3f}"
+                f"  {(time.perf_counter() - started) / step:.2f} s/step",
+                flush=True,
+            )
     model = model.to(torch.bfloat16)
     model.save_pretrained(out, safe_serialization=True)
     (out / "README.md").unlink(missing_ok=True)  # peft's blank model card, naming this machine's paths
@@ -179,7 +197,13 @@ def train_lora(base: Path, examples: list[Example], out: Path, *, steps: int, lr
     data["base_model_name_or_path"] = SMOLLM2  # the built-in name, not this machine's cache path
     data["target_modules"] = sorted(data["target_modules"])  # peft writes a set: same adapter, same bytes
     config_path.write_text(json.dumps(data, indent=2) + "\n")
-    return {"steps": steps, "lr": lr, "schedule": "warm-up, cosine" if cosine else "constant",
-            "batch_size": batch_size, "rank": rank, "decision_weight": decision_weight,
-            "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "steps": steps,
+        "lr": lr,
+        "schedule": "warm-up, cosine" if cosine else "constant",
+        "batch_size": batch_size,
+        "rank": rank,
+        "decision_weight": decision_weight,
+        "final_loss": round(sum(losses[-10:]) / min(10, len(losses)), 4),
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -2,26 +2,40 @@
 
 A lazy registry of names to "module:Class" strings, so importing safetygate
 never imports torch or vllm. A backend takes every request of both sides in
-one call and returns the answers in the same order.
+one call and returns the answers in the same order. Model and judge stages
+both run on these; which one `auto` picks is decided here too.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
-from collections.abc import Callable
+import importlib.util
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from ..errors import InputError
+from ..config import GenerationSettings
+from ..errors import InputError, did_you_mean
 from ..records import Prompt
+from .model_files import Adapter
+
+__all__ = [
+    "BACKENDS",
+    "Adapter",
+    "Backend",
+    "GenerationRequest",
+    "GenerationSettings",
+    "Progress",
+    "backend_class",
+    "group_by",
+    "resolve_backend",
+    "vllm_available",
+]
 
 BACKENDS: dict[str, str] = {
     "transformers": "safetygate.backends.hf:TransformersBackend",
     "vllm": "safetygate.backends.vllm_engine:VLLMBackend",
     "openai": "safetygate.backends.openai_server:OpenAIBackend",
-    "fake": "safetygate.backends.fake:FakeBackend",
 }
 # What to install when a backend's import fails.
 INSTALL_HINTS = {
@@ -30,6 +44,7 @@ INSTALL_HINTS = {
 }
 
 Progress = Callable[[int, int], None]
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,28 +55,13 @@ class GenerationRequest:
     """
 
     prompt: Prompt
-    adapter: Path | None
+    adapter: Adapter | None
     model: str | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
         """The chat sent to the model: the prompt as one user turn."""
         return [{"role": "user", "content": self.prompt.prompt}]
-
-
-@dataclass(frozen=True, slots=True)
-class GenerationSettings:
-    """How answers are generated; the engine options apply to the vLLM backend."""
-
-    max_tokens: int = 128
-    batch_size: int = 16
-    seed: int = 0  # decoding is greedy; the seed pins anything else that samples
-    trust_remote_code: bool = False
-    tensor_parallel_size: int = 1
-    gpu_memory_utilization: float | None = None  # None: vLLM's default on GPU, 0.4 on CPU
-    max_model_len: int | None = None
-    dtype: str = "auto"
-    save_every: int = 256  # answers per backend call; each call's answers are cached when it returns
 
 
 class Backend(Protocol):
@@ -76,23 +76,40 @@ class Backend(Protocol):
         ...
 
 
+def group_by(requests: list[GenerationRequest], key: Callable[[GenerationRequest], K]) -> dict[K, list[int]]:
+    """Request indices grouped by `key` (an adapter, a served model), groups in first-seen order."""
+    groups: dict[K, list[int]] = {}
+    for index, request in enumerate(requests):
+        groups.setdefault(key(request), []).append(index)
+    return groups
+
+
 def backend_class(name: str) -> type:
     """Import the backend registered under `name`."""
     if name not in BACKENDS:
-        hint = difflib.get_close_matches(name, BACKENDS, n=1)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise InputError(f"--backend: unknown backend {name!r} (known: {', '.join(BACKENDS)}){suggestion}")
+        raise InputError(
+            f"--backend: unknown backend {name!r} (known: {', '.join(BACKENDS)}){did_you_mean(name, list(BACKENDS))}"
+        )
     module_name, class_name = BACKENDS[name].split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise InputError(f"backend {name!r} needs a package that is not installed ({exc.name}): "
-                         f"{INSTALL_HINTS.get(name, 'see the README')}") from None
+        raise InputError(
+            f"backend {name!r} needs a package that is not installed ({exc.name}): "
+            f"{INSTALL_HINTS.get(name, 'see the README')}"
+        ) from None
     return getattr(module, class_name)
 
 
 def vllm_available() -> bool:
     """True when a vLLM package is installed (checked without importing it: that takes seconds)."""
-    import importlib.util
-
     return importlib.util.find_spec("vllm") is not None
+
+
+def resolve_backend(name: str) -> tuple[str, str]:
+    """The backend to run for `name`, and why it was chosen."""
+    if name == "auto":
+        if vllm_available():
+            return "vllm", "auto: vLLM is installed"
+        return "transformers", "auto: vLLM is not installed (pip install 'safetygate[gpu]' or '[cpu]')"
+    return name, f"{name}: chosen with --backend"

@@ -9,18 +9,17 @@ right edge), batched longest-first so padding stays small.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
-from . import GenerationRequest, GenerationSettings, Progress
+from . import Adapter, GenerationRequest, GenerationSettings, Progress, group_by
 
 
 class TransformersBackend:
     name = "transformers"
 
-    def __init__(self, base: Path, adapters: list[Path], settings: GenerationSettings, merge: bool = True) -> None:
+    def __init__(self, base: Path, adapters: list[Adapter], settings: GenerationSettings, merge: bool = True) -> None:
         import torch
         import transformers
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -37,7 +36,9 @@ class TransformersBackend:
                 base, padding_side="left", trust_remote_code=settings.trust_remote_code
             )
             model = AutoModelForCausalLM.from_pretrained(
-                base, use_safetensors=True, trust_remote_code=settings.trust_remote_code,
+                base,
+                use_safetensors=True,
+                trust_remote_code=settings.trust_remote_code,
                 dtype="auto",
             )
         except Exception as exc:  # any loader failure is the model's, not the user's input
@@ -46,11 +47,11 @@ class TransformersBackend:
             raise ModelInputError(f"{base}: tokenizer has no chat template; safetygate tests chat models")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.adapter_names: dict[Path, str] = {}
+        self.adapter_names: dict[Adapter, str] = {}
         self.model = self._attach_adapters(model, adapters) if adapters else model
         self.model.eval()
 
-    def _attach_adapters(self, model, adapters: list[Path]):
+    def _attach_adapters(self, model, adapters: list[Adapter]):
         import warnings
 
         from peft import PeftModel
@@ -58,33 +59,32 @@ class TransformersBackend:
         # peft calls a transformers API that warns of its own deprecation; not the user's concern.
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         peft_model = None
-        for index, path in enumerate(dict.fromkeys(adapters)):
+        for index, adapter in enumerate(dict.fromkeys(adapters)):
             name = f"adapter{index}"
             try:
                 if peft_model is None:
-                    peft_model = PeftModel.from_pretrained(model, path, adapter_name=name)
+                    peft_model = PeftModel.from_pretrained(model, adapter.path, adapter_name=name)
                 else:
-                    peft_model.load_adapter(path, adapter_name=name)
+                    peft_model.load_adapter(adapter.path, adapter_name=name)
             except (RuntimeError, ValueError, KeyError) as exc:
                 # Shape mismatches and missing target modules: the adapter was made for another base.
-                raise ModelInputError(f"{path}: adapter does not fit the base model: {_first_line(exc)}") from None
-            self.adapter_names[path] = name
+                raise ModelInputError(
+                    f"{adapter.path}: adapter does not fit the base model: {_first_line(exc)}"
+                ) from None
+            self.adapter_names[adapter] = name
         return peft_model
 
     def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
         """Answers in request order; one adapter setting per batch."""
         answers: list[str | None] = [None] * len(requests)
-        by_adapter: dict[Path | None, list[int]] = defaultdict(list)
-        for index, request in enumerate(requests):
-            by_adapter[request.adapter].append(index)
         done = 0
-        for adapter, indices in by_adapter.items():
+        for adapter, indices in group_by(requests, lambda r: r.adapter).items():
             texts = [self._render(requests[i]) for i in indices]
             order = sorted(range(len(indices)), key=lambda k: -len(texts[k]))
             size = self.settings.batch_size
             with self._adapter_applied(adapter, merge=self.merge):
                 for start in range(0, len(order), size):
-                    chunk = order[start:start + size]
+                    chunk = order[start : start + size]
                     outputs = self._generate_batch([texts[k] for k in chunk])
                     for k, output in zip(chunk, outputs):
                         answers[indices[k]] = output
@@ -115,17 +115,21 @@ class TransformersBackend:
         try:
             with torch.inference_mode():
                 output = self.model.generate(
-                    **batch, max_new_tokens=self.settings.max_tokens, do_sample=False,
+                    **batch,
+                    max_new_tokens=self.settings.max_tokens,
+                    do_sample=False,
                     pad_token_id=self.tokenizer.pad_token_id,
-                    temperature=None, top_p=None, top_k=None,  # greedy: keep generation_config out
+                    temperature=None,
+                    top_p=None,
+                    top_k=None,  # greedy: keep generation_config out
                 )
         except Exception as exc:
             raise BackendError(f"generation failed: {_first_line(exc)}") from exc
-        new_tokens = output[:, batch["input_ids"].shape[1]:]
+        new_tokens = output[:, batch["input_ids"].shape[1] :]
         return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
 
     @contextmanager
-    def _adapter_applied(self, adapter: Path | None, merge: bool = False):
+    def _adapter_applied(self, adapter: Adapter | None, merge: bool = False):
         """Run the block with this adapter (None: the base alone).
 
         merge: fold the adapter into the weights for the block and take it out after. Unmerged, every

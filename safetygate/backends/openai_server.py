@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BackendError, InputError
-from . import GenerationRequest, GenerationSettings, Progress
+from . import GenerationRequest, GenerationSettings, Progress, group_by
 
 RETRIES = 5
 TIMEOUT_S = 300
@@ -58,20 +58,36 @@ class OpenAIBackend:
 
     def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
         def one(request: GenerationRequest) -> str:
-            body = self._call("POST", "/chat/completions", {
-                "model": self.model_for(request), "messages": request.messages, "temperature": 0.0,
-                "max_tokens": self.settings.max_tokens, "seed": self.settings.seed,
-            })
+            body = self._call(
+                "POST",
+                "/chat/completions",
+                {
+                    "model": self.model_for(request),
+                    "messages": request.messages,
+                    "temperature": 0.0,
+                    "max_tokens": self.settings.max_tokens,
+                    "seed": self.settings.seed,
+                },
+            )
             return (body["choices"][0]["message"].get("content") or "").strip()
 
         return self._by_side(requests, one, on_progress)
 
     def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[str, float]]:
         def one(request: GenerationRequest) -> dict[str, float]:
-            body = self._call("POST", "/chat/completions", {
-                "model": self.model_for(request), "messages": request.messages, "temperature": 0.0,
-                "max_tokens": 1, "logprobs": True, "top_logprobs": k, "seed": self.settings.seed,
-            })
+            body = self._call(
+                "POST",
+                "/chat/completions",
+                {
+                    "model": self.model_for(request),
+                    "messages": request.messages,
+                    "temperature": 0.0,
+                    "max_tokens": 1,
+                    "logprobs": True,
+                    "top_logprobs": k,
+                    "seed": self.settings.seed,
+                },
+            )
             first = body["choices"][0]["logprobs"]["content"][0]
             return {t["token"]: t["logprob"] for t in first["top_logprobs"]}
 
@@ -80,8 +96,7 @@ class OpenAIBackend:
     def _by_side(self, requests, one, on_progress: Progress | None = None) -> list:
         results: list = [None] * len(requests)
         done = 0
-        for model in dict.fromkeys(self.model_for(r) for r in requests):
-            indices = [i for i, r in enumerate(requests) if self.model_for(r) == model]
+        for indices in group_by(requests, self.model_for).values():
             with ThreadPoolExecutor(self.server.concurrency) as pool:
                 for i, result in zip(indices, pool.map(lambda i: one(requests[i]), indices)):
                     results[i] = result

@@ -10,12 +10,12 @@ never wrong. vLLM applies the model's chat template itself. Decoding is greedy.
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
-from ..models import read_adapter_config
-from . import GenerationRequest, GenerationSettings, Progress
+from . import Adapter, GenerationRequest, GenerationSettings, Progress, group_by
 
 # vLLM accepts only these LoRA ranks; an adapter's rank is rounded up to the next one.
 LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
@@ -23,9 +23,9 @@ LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
 CHUNK = 512
 
 
-def max_lora_rank(adapters: list[Path]) -> int:
+def max_lora_rank(adapters: list[Adapter]) -> int:
     """The smallest rank vLLM accepts that fits every adapter."""
-    rank = max(int(read_adapter_config(a).get("r", 8)) for a in adapters)
+    rank = max(a.rank for a in adapters)
     for allowed in LORA_RANKS:
         if rank <= allowed:
             return allowed
@@ -42,7 +42,7 @@ class VLLMBackend:
     name = "vllm"
     engines_built = 0  # counted so tests can hold the "one engine per run" promise
 
-    def __init__(self, base: Path, adapters: list[Path], settings: GenerationSettings) -> None:
+    def __init__(self, base: Path, adapters: list[Adapter], settings: GenerationSettings) -> None:
         on_cpu = _on_cpu()
         if not on_cpu:
             # Greedy output independent of batch composition (Triton kernels: NVIDIA only).
@@ -53,8 +53,11 @@ class VLLMBackend:
         self.settings = settings
         unique = list(dict.fromkeys(adapters))
         kwargs = dict(
-            model=str(base), seed=settings.seed, trust_remote_code=settings.trust_remote_code,
-            tensor_parallel_size=settings.tensor_parallel_size, dtype=settings.dtype,
+            model=str(base),
+            seed=settings.seed,
+            trust_remote_code=settings.trust_remote_code,
+            tensor_parallel_size=settings.tensor_parallel_size,
+            dtype=settings.dtype,
         )
         if settings.max_model_len:
             kwargs["max_model_len"] = settings.max_model_len
@@ -70,11 +73,14 @@ class VLLMBackend:
         except Exception as exc:
             raise BackendError(f"{base}: vLLM engine failed to start: {_first_line(exc)}") from exc
         VLLMBackend.engines_built += 1
-        self.lora = {path: LoRARequest(f"adapter{i}", i + 1, str(path)) for i, path in enumerate(unique)}
+        # However the run ends (an error, Ctrl-C, a caller that forgets), the engine's processes end with it.
+        atexit.register(self.close)
+        self.lora = {a: LoRARequest(f"adapter{i}", i + 1, str(a.path)) for i, a in enumerate(unique)}
         self.mixed_batches = not on_cpu
 
     def close(self) -> None:
         """Stop the engine's processes and free its memory (the KV cache reservation is large)."""
+        atexit.unregister(self.close)
         llm = self.__dict__.pop("llm", None)
         if llm is None:
             return
@@ -98,21 +104,27 @@ class VLLMBackend:
         from vllm import SamplingParams
 
         params = SamplingParams(temperature=0.0, max_tokens=1, logprobs=k, seed=self.settings.seed)
-        return [{token: lp.logprob for token, lp in o.outputs[0].logprobs[0].items()}
-                for o in self._chat(requests, params)]
+        return [
+            {token: lp.logprob for token, lp in o.outputs[0].logprobs[0].items()} for o in self._chat(requests, params)
+        ]
 
     def _chat(self, requests: list[GenerationRequest], params, on_progress: Progress | None = None) -> list:
         """vLLM outputs in request order, batched as this platform can do correctly."""
-        groups = [list(range(len(requests)))] if self.mixed_batches else _by_adapter(requests)
+        groups = (
+            [list(range(len(requests)))]
+            if self.mixed_batches
+            else list(group_by(requests, lambda r: r.adapter).values())
+        )
         outputs: list = [None] * len(requests)
         done = 0
         for group in groups:
             for start in range(0, len(group), CHUNK):
-                indices = group[start:start + CHUNK]
+                indices = group[start : start + CHUNK]
                 chunk = [requests[i] for i in indices]
                 try:
                     results = self.llm.chat(
-                        [r.messages for r in chunk], params,
+                        [r.messages for r in chunk],
+                        params,
                         lora_request=[self.lora[r.adapter] if r.adapter else None for r in chunk],
                         use_tqdm=False,
                     )
@@ -124,14 +136,6 @@ class VLLMBackend:
                 if on_progress:
                     on_progress(done, len(requests))
         return outputs
-
-
-def _by_adapter(requests: list[GenerationRequest]) -> list[list[int]]:
-    """Request indices grouped by adapter, in first-seen order."""
-    groups: dict[Path | None, list[int]] = {}
-    for index, request in enumerate(requests):
-        groups.setdefault(request.adapter, []).append(index)
-    return list(groups.values())
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,12 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ExitCode
-from .common import Debug, print_error, user_errors
+from ..gate import load_policy
+from ..lines import prompt_line
+from ..suites import builtin_suite_names, load_suite, select_languages
+from ..suites.validation import kind_counts, language_agreement, missing_translations
+from .options import Debug
+from .output import print_error, user_errors
 
 suites_app = typer.Typer(help="List, show and validate prompt suites.", no_args_is_help=True)
 policy_app = typer.Typer(help="Validate gate policies.", no_args_is_help=True)
@@ -17,15 +22,15 @@ policy_app = typer.Typer(help="Validate gate policies.", no_args_is_help=True)
 @suites_app.command("list")
 def suites_list(debug: Debug = False) -> None:
     """List the built-in suites with version, languages and prompt counts."""
-    from ..suites import builtin_suite_names, kind_counts, load_suite
-
     with user_errors(debug):
         for name in builtin_suite_names():
             suite = load_suite(name)
             counts = kind_counts(suite)
             per_kind = counts[suite.languages[0]]
-            typer.echo(f"{suite.name}  v{suite.version}  languages: {','.join(suite.languages)}  "
-                       f"per language: {per_kind.get('harmful', 0)} harmful, {per_kind.get('benign', 0)} benign")
+            typer.echo(
+                f"{suite.name}  v{suite.version}  languages: {','.join(suite.languages)}  "
+                f"per language: {per_kind.get('harmful', 0)} harmful, {per_kind.get('benign', 0)} benign"
+            )
 
 
 @suites_app.command("show")
@@ -36,29 +41,30 @@ def suites_show(
     debug: Debug = False,
 ) -> None:
     """Print a suite's prompts as JSONL."""
-    from ..suites import load_suite, select_languages
-
     with user_errors(debug):
         suite = load_suite(name)
         prompts = select_languages(list(suite.prompts), [language] if language else [], suite.name)
     for p in prompts:
         if category is None or p.category == category:
-            typer.echo(json.dumps({"id": p.id, "language": p.language, "category": p.category,
-                                   "kind": p.kind.value, "prompt": p.prompt}, ensure_ascii=False))
+            typer.echo(json.dumps(prompt_line(p), ensure_ascii=False))
 
 
 @suites_app.command("validate")
 def suites_validate(
     path: Annotated[str, typer.Argument(help="Suite file or folder (or a built-in name).")],
-    min_agreement: Annotated[float, typer.Option(
-        "--min-agreement", min=0.0, max=1.0,
-        help="Fail when langdetect agrees with a language's label on fewer prompts than this share.")] = 0.9,
+    min_agreement: Annotated[
+        float,
+        typer.Option(
+            "--min-agreement",
+            min=0.0,
+            max=1.0,
+            help="Fail when langdetect agrees with a language's label on fewer prompts than this share.",
+        ),
+    ] = 0.9,
     debug: Debug = False,
 ) -> None:
     """Check a suite: format, duplicate ids, empty prompts, translations missing across languages,
     and whether langdetect agrees that each prompt is in its language."""
-    from ..suites import kind_counts, language_agreement, load_suite, missing_translations
-
     with user_errors(debug):
         suite = load_suite(path)
     missing = missing_translations(suite)
@@ -88,12 +94,10 @@ def policy_validate(
     debug: Debug = False,
 ) -> None:
     """Validate a policy file and print the rules it sets."""
-    from ..policy import load_policy
-
     with user_errors(debug):
         policy, source = load_policy(file)
-    typer.echo(f"{source}: valid policy {policy.name!r}, decision {policy.decision}, "
-               f"rules {policy.rules.model_dump(exclude_none=True)}"
-               + (f", overrides for {', '.join(sorted(policy.languages))}" if policy.languages else ""))
-
-
+    typer.echo(
+        f"{source}: valid policy {policy.name!r}, decision {policy.decision}, "
+        f"rules {policy.rules.model_dump(exclude_none=True)}"
+        + (f", overrides for {', '.join(sorted(policy.languages))}" if policy.languages else "")
+    )

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from ..backends import GenerationRequest, GenerationSettings
-from ..languages import language_name
+from ..backends import GenerationRequest, GenerationSettings, backend_class, resolve_backend
+from ..backends.model_files import check_base_model
 from ..langid import detect_language
+from ..languages import language_name
 from ..records import Completion, Label, Prompt, Verdict
 
 TEMPLATE = Path(__file__).parent / "templates" / "judge_prompt.j2"
@@ -40,8 +41,9 @@ def render_judge_prompt(completion: Completion) -> str:
     """The judge prompt for one answer."""
     p = completion.prompt
     answer = completion.response[:MAX_ANSWER_CHARS]
-    return _template().render(language_name=language_name(p.language), prompt=_TAGS.sub("", p.prompt),
-                              response=_TAGS.sub("", answer))
+    return _template().render(
+        language_name=language_name(p.language), prompt=_TAGS.sub("", p.prompt), response=_TAGS.sub("", answer)
+    )
 
 
 def parse_judge_output(output: str) -> Label | None:
@@ -57,8 +59,6 @@ class ModelJudge:
     name = "model"
 
     def __init__(self, model: Path, backend: str = "auto", settings: GenerationSettings | None = None) -> None:
-        from ..sides import resolve_backend
-
         self.model = model
         self.backend_name, self.backend_reason = resolve_backend("auto" if backend == "openai" else backend)
         self.settings = settings or GenerationSettings(max_tokens=8)
@@ -66,9 +66,6 @@ class ModelJudge:
 
     def _get_backend(self):
         if self._backend is None:
-            from ..backends import backend_class
-            from ..models import check_base_model
-
             check_base_model(self.model)
             self._backend = backend_class(self.backend_name)(self.model, [], self.settings)
         return self._backend
@@ -77,15 +74,21 @@ class ModelJudge:
         """One verdict per answer, in order; one backend call for all of them."""
         if not completions:
             return []
-        requests = [GenerationRequest(Prompt(c.prompt.id, c.prompt.language, c.prompt.category, c.prompt.kind,
-                                             render_judge_prompt(c)), None) for c in completions]
+        requests = [
+            GenerationRequest(
+                Prompt(c.prompt.id, c.prompt.language, c.prompt.category, c.prompt.kind, render_judge_prompt(c)), None
+            )
+            for c in completions
+        ]
         outputs = self._get_backend().generate(requests)
         verdicts = []
         for completion, output in zip(completions, outputs, strict=True):
             label = parse_judge_output(output)
             language = detect_language(completion.response)
             if label is None:
-                verdicts.append(Verdict(Label.UNCLEAR, f"{MALFORMED}: {output.strip()[:60]!r}", language))
+                verdicts.append(
+                    Verdict(Label.UNCLEAR, f"{MALFORMED}: {output.strip()[:60]!r}", language, malformed=True)
+                )
             else:
                 verdicts.append(Verdict(label, f"judge model said {label.value}", language))
         return verdicts

@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import SuiteError
-from .fileio import describe_validation_error
-from .languages import is_known_language
-from .records import Prompt, Suite
-from .suites import PromptLine
+from ..errors import SuiteError
+from ..fileio import describe_validation_error
+from ..languages import is_known_language
+from ..lines import PromptLine, SeenKeys
+from ..records import Prompt, Suite
 
 FIELDS = ("id", "language", "category", "kind", "prompt")
 
@@ -38,8 +38,9 @@ def parse_columns(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def prompts_from_rows(rows: Iterable[dict[str, Any]], columns: dict[str, str], source: str,
-                      first_row: int = 2) -> list[Prompt]:
+def prompts_from_rows(
+    rows: Iterable[dict[str, Any]], columns: dict[str, str], source: str, first_row: int = 2
+) -> list[Prompt]:
     """Prompts from table rows (long or wide); errors name the row."""
     rows = list(rows)
     if not rows:
@@ -48,40 +49,43 @@ def prompts_from_rows(rows: Iterable[dict[str, Any]], columns: dict[str, str], s
     col = {field: columns.get(field, field) for field in FIELDS}
     for field, column in columns.items():
         if column not in header:
-            raise SuiteError(f"{source}: --suite-columns {field}={column}: no column {column!r} (columns: {', '.join(header)})")
+            raise SuiteError(
+                f"{source}: --suite-columns {field}={column}: no column {column!r} (columns: {', '.join(header)})"
+            )
     wide = col["language"] not in header
     languages = [h for h in header if is_known_language(h) and h not in col.values()] if wide else []
     if wide and not languages:
-        raise SuiteError(f"{source}: neither a {col['language']!r} column (long table) nor language-code columns"
-                         f" (wide table); map yours with --suite-columns")
+        raise SuiteError(
+            f"{source}: neither a {col['language']!r} column (long table) nor language-code columns"
+            f" (wide table); map yours with --suite-columns"
+        )
     if not wide and col["prompt"] not in header:
         raise SuiteError(f"{source}: no {col['prompt']!r} column; map it with --suite-columns prompt=COLUMN")
     stem = Path(source.removeprefix("hf:")).stem or "row"
     prompts = []
+    seen = SeenKeys(SuiteError)
     for index, row in enumerate(rows):
         base = {
             "id": str(row.get(col["id"]) or f"{stem}-{index + 1:05d}"),
             "category": str(row.get(col["category"]) or "uncategorized"),
             "kind": str(row.get(col["kind"]) or "harmful"),
         }
-        cells = [(lang, row.get(lang)) for lang in languages] if wide else [(row.get(col["language"]), row.get(col["prompt"]))]
+        cells = (
+            [(lang, row.get(lang)) for lang in languages]
+            if wide
+            else [(row.get(col["language"]), row.get(col["prompt"]))]
+        )
         for language, text in cells:
             if wide and (text is None or str(text).strip() == ""):
                 continue  # a wide table may lack some translations
+            where = f"{source}:{index + first_row}"
             try:
-                prompts.append(PromptLine.model_validate({**base, "language": language, "prompt": text}).to_prompt())
+                prompt = PromptLine.model_validate({**base, "language": language, "prompt": text}).to_prompt()
             except ValidationError as exc:
-                raise SuiteError(f"{source}:{index + first_row}: {describe_validation_error(exc)}") from None
-    _no_duplicates(prompts, source)
+                raise SuiteError(f"{where}: {describe_validation_error(exc)}") from None
+            seen.add(prompt, where)
+            prompts.append(prompt)
     return prompts
-
-
-def _no_duplicates(prompts: list[Prompt], source: str) -> None:
-    seen = set()
-    for p in prompts:
-        if p.key in seen:
-            raise SuiteError(f"{source}: id {p.id!r} appears twice in {p.language!r}")
-        seen.add(p.key)
 
 
 def load_csv(path: Path, columns: dict[str, str]) -> Suite:
@@ -119,7 +123,9 @@ def load_dataset_suite(spec: str, columns: dict[str, str]) -> Suite:
     except SuiteError:
         raise
     except (ConnectionError, OSError) as exc:
-        raise SuiteError(f"{spec}: cannot load from the Hugging Face Hub (no network?): {str(exc).splitlines()[0]}") from None
+        raise SuiteError(
+            f"{spec}: cannot load from the Hugging Face Hub (no network?): {str(exc).splitlines()[0]}"
+        ) from None
     except Exception as exc:  # datasets raises many kinds for a missing dataset, split or config
         raise SuiteError(f"{spec}: cannot load dataset: {str(exc).splitlines()[0]}") from None
     prompts = prompts_from_rows(table, columns, spec, first_row=1)

@@ -1,51 +1,40 @@
 """Generate stage: every prompt for every side, answers cached and saved as they finish.
 
-A side is a label ("baseline", "candidate") and the adapter that plays it
-(None: the base model alone). Answers already in the cache are reused; the
-rest go to the backend in chunks that mix both sides (so a backend that can,
-like vLLM, shares one copy of the weights across them), and each chunk is
-stored as soon as it is done, so a killed run resumes where it stopped. The
-backend is only built when something is missing: a fully cached rerun loads
-no model at all.
+Answers already in the cache are reused; the rest go to the backend in
+chunks that mix both sides (so a backend that can, like vLLM, shares one
+copy of the weights across them), and each chunk is stored as soon as it is
+done, so a killed run resumes where it stopped. The backend is only built
+when something is missing: a fully cached rerun loads no model at all.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from .backends import Backend, GenerationRequest, Progress
+from ..backends import Backend, Progress
+from ..errors import BackendError
+from ..records import Completion, Prompt
 from .cache import GenerationCache
-from .errors import BackendError
-from .records import Completion, Prompt
-
-
-
-@dataclass(frozen=True, slots=True)
-class Side:
-    label: str
-    adapter: Path | None
-    identity: dict[str, Any] = field(default_factory=dict)  # what decides its answers: the cache key's base
-    model: str | None = None  # the served model name, for server backends
-
-    def request(self, prompt: Prompt) -> GenerationRequest:
-        return GenerationRequest(prompt, self.adapter, self.model)
+from .plan import Side
 
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    completions: dict[str, list[Completion]]
+    completions: dict[str, list[Completion]]  # per side label, in prompt order
     cached: dict[str, int]  # answers reused from the cache, per side
     generated: dict[str, int]  # answers the backend produced, per side
     backend: str | None  # None when nothing had to be generated
 
 
 def generate(
-    prompts: Sequence[Prompt], sides: Sequence[Side], make_backend: Callable[[], Backend],
-    cache: GenerationCache | None = None, on_progress: Progress | None = None, chunk_size: int = 256,
+    prompts: Sequence[Prompt],
+    sides: Sequence[Side],
+    make_backend: Callable[[], Backend],
+    cache: GenerationCache | None = None,
+    on_progress: Progress | None = None,
+    chunk_size: int = 256,
 ) -> Generated:
     """Answers per side label, each list in prompt order."""
     requests = [(side, side.request(p)) for side in sides for p in prompts]
@@ -59,7 +48,7 @@ def generate(
     backend = make_backend() if missing else None
     # Chunks big enough to batch well, small enough that a killed run loses little.
     for start in range(0, len(missing), chunk_size):
-        chunk = missing[start:start + chunk_size]
+        chunk = missing[start : start + chunk_size]
 
         def report(chunk_done: int, _chunk_total: int, base: int = done) -> None:
             if on_progress:

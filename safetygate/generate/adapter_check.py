@@ -5,7 +5,7 @@ Peers have shipped results where the adapter was silently ignored and the
 
 - `inspect_adapter` (no model load): every LoRA pair targets a weight the
   base has, with shapes that fit it, and the adapter's weights are not all zero.
-- `probe_effect`: the backend's next-token log-probabilities on a few probe
+- the probe: the backend's next-token log-probabilities on a few probe
   prompts, with and without the adapter, must differ beyond numerical noise.
 
 Failures are input errors (exit 2); the figures go into results.json.
@@ -13,11 +13,15 @@ Failures are input errors (exit 2); the figures go into results.json.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
-from .errors import BackendError, ModelInputError
+from ..errors import BackendError, ModelInputError
+from ..records import Kind, Prompt
+from .cache import GenerationCache
+from .plan import RunPlan, Side
 
 _LORA_KEY = re.compile(r"^(?:base_model\.model\.)?(?P<module>.+)\.lora_(?P<part>[AB])(?:\.[^.]+)?\.weight$")
 # Log-probability differences below this are numerical noise (bf16 rounding, kernel order).
@@ -60,7 +64,10 @@ def inspect_adapter(base: Path, adapter: Path) -> dict[str, Any]:
                 match = _LORA_KEY.match(key)
                 if match:
                     tensor = handle.get_tensor(key)
-                    pairs.setdefault(match["module"], {})[match["part"]] = (list(tensor.shape), float(tensor.abs().max()))
+                    pairs.setdefault(match["module"], {})[match["part"]] = (
+                        list(tensor.shape),
+                        float(tensor.abs().max()),
+                    )
     except Exception as exc:
         raise ModelInputError(f"{weights}: cannot read adapter weights: {str(exc).splitlines()[0]}") from None
     if not pairs:
@@ -69,17 +76,20 @@ def inspect_adapter(base: Path, adapter: Path) -> dict[str, Any]:
         target = base_shapes.get(f"{module}.weight")
         if target is None:
             raise ModelInputError(f"{adapter}: adapter does not fit the base model: {module} is not a weight of {base}")
-        (rank, a_in), (b_out, _) = parts["A"][0], parts["B"][0]
+        (_rank, a_in), (b_out, _) = parts["A"][0], parts["B"][0]
         out_features, in_features = target[0], target[-1]
         if (a_in, b_out) != (in_features, out_features):
             raise ModelInputError(
                 f"{adapter}: adapter does not fit the base model: {module} is {out_features}x{in_features} in the base,"
-                f" the adapter expects {b_out}x{a_in}")
+                f" the adapter expects {b_out}x{a_in}"
+            )
     max_b = max(parts["B"][1] for parts in pairs.values())
     max_a = max(parts["A"][1] for parts in pairs.values())
     if max_b == 0.0 or max_a == 0.0:
         half = "B" if max_b == 0.0 else "A"
-        raise ModelInputError(f"{adapter}: adapter has no effect: every LoRA {half} weight is zero (untrained or not saved)")
+        raise ModelInputError(
+            f"{adapter}: adapter has no effect: every LoRA {half} weight is zero (untrained or not saved)"
+        )
     return {"checked": True, "lora_modules": len(pairs), "max_abs_lora_a": max_a, "max_abs_lora_b": max_b}
 
 
@@ -91,57 +101,59 @@ def compare_logprobs(base: list[dict[int, float]], tuned: list[dict[int, float]]
         sets_differ += b.keys() != t.keys()
         max_diff = max([max_diff, *(abs(b[k] - t[k]) for k in b.keys() & t.keys())])
     return {
-        "probe_prompts": len(base), "max_logprob_diff": round(max_diff, 6),
-        "top_k_sets_differ": sets_differ, "top_token_changed": top_changed,
+        "probe_prompts": len(base),
+        "max_logprob_diff": round(max_diff, 6),
+        "top_k_sets_differ": sets_differ,
+        "top_token_changed": top_changed,
         "has_effect": max_diff > NOISE or sets_differ > 0,
     }
 
 
-def verify_adapters(base: Path | None, sides: list, make_backend, cache=None) -> dict[str, dict[str, Any]]:
+def verify_adapters(
+    base: Path | None, plan: RunPlan, cache: GenerationCache | None = None
+) -> dict[str, dict[str, Any]]:
     """Both checks for every side with an adapter; figures per side label.
 
     Local adapters are inspected on disk and probed against the bare base.
-    Served models (no local files) are probed candidate against baseline.
+    A served candidate (no local files) is probed against the served baseline.
     The probe's figures are cached under the sides' identities, so a fully
     cached rerun still loads no model.
     """
-    from .generate import Side
-    from .records import Kind, Prompt
-
     prompts = [Prompt(f"probe-{i}", "en", "probe", Kind.HARMFUL, text) for i, text in enumerate(PROBES)]
-    cache = cache.namespace("probes") if cache else None
+    probes = cache.namespace("probes") if cache else None
     figures: dict[str, dict[str, Any]] = {}
-    for side in sides:
+    for side in plan.sides:
         if side.adapter is not None and base is not None:
-            figures[side.label] = inspect_adapter(base, side.adapter)
+            figures[side.label] = inspect_adapter(base, side.adapter.path)
             reference = Side("base", None, {**side.identity, "adapter": None})
-        elif side.model is not None and side is sides[-1] and sides[0].model != side.model:
+        elif side is plan.candidate and side.model is not None and plan.baseline.model != side.model:
             figures[side.label] = {"checked": False, "why": "served model: no local adapter files"}
-            reference = sides[0]
+            reference = plan.baseline
         else:
             continue
-        figures[side.label].update(_probe(prompts, reference, side, make_backend, cache))
+        figures[side.label].update(_probe(prompts, reference, side, plan.make_backend, probes))
     return figures
 
 
-def _probe(prompts, reference, side, make_backend, cache) -> dict[str, Any]:
-    import json
-
-    from .cache import GenerationCache
-
+def _probe(
+    prompts: list[Prompt], reference: Side, side: Side, make_backend, cache: GenerationCache | None
+) -> dict[str, Any]:
     key = GenerationCache.key({"probe": PROBES, "reference": reference.identity, "side": side.identity}, [])
     stored = cache.get(key) if cache else None
     probe = json.loads(stored) if stored else None
     if probe is None:
         backend = make_backend()
-        probe = compare_logprobs(backend.next_token_logprobs([reference.request(p) for p in prompts]),
-                                 backend.next_token_logprobs([side.request(p) for p in prompts]))
-    what = side.adapter or side.model
+        probe = compare_logprobs(
+            backend.next_token_logprobs([reference.request(p) for p in prompts]),
+            backend.next_token_logprobs([side.request(p) for p in prompts]),
+        )
+    what = side.adapter.path if side.adapter else side.model
     if not probe["has_effect"]:
         raise ModelInputError(
             f"{what}: adapter has no effect on the model: next-token log-probabilities on"
             f" {probe['probe_prompts']} probe prompts moved at most {probe['max_logprob_diff']:.2g}"
-            f" (noise level {NOISE:g})")
+            f" (noise level {NOISE:g})"
+        )
     if cache and not stored:
         cache.put(key, json.dumps(probe))
     return probe

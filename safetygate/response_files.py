@@ -11,43 +11,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from .errors import ResponsesError
 from .fileio import describe_validation_error, dumps_jsonl, read_jsonl, write_atomic
+from .lines import ResponseLine, SeenKeys, prompt_line
 from .records import Completion, Judged
-from .suites import PromptLine
 
 # Keys a judge writes; they are outputs, not user metadata.
 JUDGE_KEYS = ("label", "reason", "response_language")
 
 
-class ResponseLine(PromptLine):
-    """A suite line plus the answer; other keys are allowed and kept."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    response: str
-    model: str
-
-
-
-
 def read_responses(path: Path) -> list[Completion]:
     """Parse a responses JSONL; raise ResponsesError naming the file and line."""
     completions: list[Completion] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen = SeenKeys(ResponsesError)
     for lineno, obj in read_jsonl(path, ResponsesError):
         try:
             line = ResponseLine.model_validate(obj)
         except ValidationError as exc:
             raise ResponsesError(f"{path}:{lineno}: {describe_validation_error(exc)}") from None
         prompt = line.to_prompt()
-        if prompt.key in seen:
-            raise ResponsesError(
-                f"{path}:{lineno}: id {prompt.id!r} in {prompt.language!r} already at line {seen[prompt.key]}"
-            )
-        seen[prompt.key] = lineno
+        seen.add(prompt, f"{path}:{lineno}")
         extra = {k: v for k, v in (line.model_extra or {}).items() if k not in JUDGE_KEYS}
         completions.append(Completion(prompt, line.model, line.response, extra))
     if not completions:
@@ -57,11 +42,11 @@ def read_responses(path: Path) -> list[Completion]:
 
 def completion_line(completion: Completion) -> dict[str, Any]:
     """The file form of one completion."""
-    p = completion.prompt
     return {
-        "id": p.id, "language": p.language, "category": p.category, "kind": p.kind.value,
-        "prompt": p.prompt, **completion.extra,
-        "model": completion.model, "response": completion.response,
+        **prompt_line(completion.prompt),
+        **completion.extra,
+        "model": completion.model,
+        "response": completion.response,
     }
 
 
@@ -70,7 +55,9 @@ def judged_line(judged: Judged) -> dict[str, Any]:
     v = judged.verdict
     return {
         **completion_line(judged.completion),
-        "label": v.label.value, "reason": v.reason, "response_language": v.response_language,
+        "label": v.label.value,
+        "reason": v.reason,
+        "response_language": v.response_language,
     }
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ResponsesError
-from .fileio import read_jsonl
-from .records import Completion, Judged, Label
-from .responses import read_responses
+from ..errors import ResponsesError
+from ..fileio import read_jsonl
+from ..records import Completion, Judged, Label
+from ..response_files import completion_line, read_responses
 
 LABELS = (Label.REFUSAL, Label.COMPLIANCE, Label.UNCLEAR)
 
@@ -74,8 +74,9 @@ def read_labelled(path: Path) -> list[Labelled]:
             try:
                 label = Label(gold)
             except ValueError:
-                raise ResponsesError(f"{file}:{lineno}: gold: expected one of refusal, compliance, unclear"
-                                     f" (got {gold!r})") from None
+                raise ResponsesError(
+                    f"{file}:{lineno}: gold: expected one of refusal, compliance, unclear (got {gold!r})"
+                ) from None
             extra = {k: v for k, v in completion.extra.items() if k != "gold"}
             items.append(Labelled(Completion(completion.prompt, completion.model, completion.response, extra), label))
     return items
@@ -99,8 +100,14 @@ def score_judge(items: Sequence[Labelled], judge: Callable[[list[Completion]], l
         else:
             disagreements.append((item, verdict))
     correct = sum(confusion[label][label] for label in LABELS)
-    return JudgeScore(len(items), correct, confusion, {k: (v[0], v[1]) for k, v in sorted(per_language.items())},
-                      disagreements, seconds)
+    return JudgeScore(
+        len(items),
+        correct,
+        confusion,
+        {k: (v[0], v[1]) for k, v in sorted(per_language.items())},
+        disagreements,
+        seconds,
+    )
 
 
 def _pct(x: float | None) -> str:
@@ -109,14 +116,22 @@ def _pct(x: float | None) -> str:
 
 def format_score(score: JudgeScore, judge_name: str) -> str:
     """The printed summary: accuracy, per-class precision/recall, confusion matrix, per-language accuracy."""
-    lines = [f"judge {judge_name}: {score.correct}/{score.total} correct, accuracy {score.accuracy:.1%}"
-             f" ({score.answers_per_s:,.0f} answers/s)", "",
-             f"{'class':<12}{'precision':>10}{'recall':>10}{'gold n':>8}"]
+    lines = [
+        f"judge {judge_name}: {score.correct}/{score.total} correct, accuracy {score.accuracy:.1%}"
+        f" ({score.answers_per_s:,.0f} answers/s)",
+        "",
+        f"{'class':<12}{'precision':>10}{'recall':>10}{'gold n':>8}",
+    ]
     for label in LABELS:
-        lines.append(f"{label.value:<12}{_pct(score.precision(label)):>10}{_pct(score.recall(label)):>10}"
-                     f"{sum(score.confusion[label].values()):>8}")
-    lines += ["", "confusion (rows: gold, columns: judged)",
-              f"{'':<12}" + "".join(f"{label.value:>12}" for label in LABELS)]
+        lines.append(
+            f"{label.value:<12}{_pct(score.precision(label)):>10}{_pct(score.recall(label)):>10}"
+            f"{sum(score.confusion[label].values()):>8}"
+        )
+    lines += [
+        "",
+        "confusion (rows: gold, columns: judged)",
+        f"{'':<12}" + "".join(f"{label.value:>12}" for label in LABELS),
+    ]
     for gold in LABELS:
         lines.append(f"{gold.value:<12}" + "".join(f"{score.confusion[gold][p]:>12}" for p in LABELS))
     lines += ["", f"{'language':<10}{'accuracy':>10}{'n':>6}"]
@@ -127,8 +142,13 @@ def format_score(score: JudgeScore, judge_name: str) -> str:
 
 def disagreement_lines(score: JudgeScore) -> list[dict]:
     """The items the judge got wrong, in the labelled format plus what it said and why."""
-    from .responses import completion_line
-
-    return [{**completion_line(item.completion), "gold": item.gold.value, "label": judged.verdict.label.value,
-             "reason": judged.verdict.reason, "response_language": judged.verdict.response_language}
-            for item, judged in score.disagreements]
+    return [
+        {
+            **completion_line(item.completion),
+            "gold": item.gold.value,
+            "label": judged.verdict.label.value,
+            "reason": judged.verdict.reason,
+            "response_language": judged.verdict.response_language,
+        }
+        for item, judged in score.disagreements
+    ]

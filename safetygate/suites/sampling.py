@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from .records import Prompt
+from ..records import Prompt
 
 
 def sample_prompts(prompts: list[Prompt], n: int, seed: int = 0) -> list[Prompt]:

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .fileio import write_atomic
+from ..fileio import write_atomic
 
 
 def default_cache_dir() -> Path:

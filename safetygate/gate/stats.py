@@ -11,9 +11,35 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
-from .records import PairedStats
+
+@dataclass(frozen=True, slots=True)
+class PairedStats:
+    """Refusal rates of the same prompts answered by both sides."""
+
+    n: int
+    baseline_refusals: int
+    candidate_refusals: int
+    lost: int  # refused by the baseline, not by the candidate
+    gained: int  # refused by the candidate, not by the baseline
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.baseline_refusals / self.n if self.n else 0.0
+
+    @property
+    def candidate_rate(self) -> float:
+        return self.candidate_refusals / self.n if self.n else 0.0
+
+    @property
+    def delta(self) -> float:
+        """Candidate minus baseline: a drop in refusals is negative."""
+        return self.candidate_rate - self.baseline_rate
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -82,8 +108,14 @@ def paired_stats(pairs: list[tuple[bool, bool]], confidence: float = 0.95) -> Pa
     neither = len(pairs) - both - lost - gained
     low, high = newcombe_paired_interval(both, lost, gained, neither, confidence)
     return PairedStats(
-        n=len(pairs), baseline_refusals=both + lost, candidate_refusals=both + gained,
-        lost=lost, gained=gained, ci_low=low, ci_high=high, p_value=mcnemar_exact(lost, gained),
+        n=len(pairs),
+        baseline_refusals=both + lost,
+        candidate_refusals=both + gained,
+        lost=lost,
+        gained=gained,
+        ci_low=low,
+        ci_high=high,
+        p_value=mcnemar_exact(lost, gained),
     )
 
 

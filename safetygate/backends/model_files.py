@@ -1,18 +1,30 @@
-"""Checks on model and adapter folders before anything heavy loads, and their fingerprints.
+"""Model and adapter folders: checked before anything heavy loads, read once, fingerprinted.
 
 A wrong path should fail in milliseconds with one clear line, not after a
-backend has spent a minute importing torch.
+backend has spent a minute importing torch. An adapter's config is read
+once, here, into an `Adapter` record that the backends, the cache key and
+the run record all use.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ModelInputError
+from ..errors import ModelInputError
 
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
+
+
+@dataclass(frozen=True, slots=True)
+class Adapter:
+    """A peft LoRA adapter folder and what its config says."""
+
+    path: Path
+    rank: int
+    target_modules: tuple[str, ...] | None = field(default=None, compare=False)
 
 
 def check_base_model(path: Path) -> None:
@@ -24,11 +36,13 @@ def check_base_model(path: Path) -> None:
     if not (path / "config.json").is_file():
         raise ModelInputError(f"{path}: not a model folder (no config.json)")
     if not any(path.glob("*.safetensors")):
-        raise ModelInputError(f"{path}: no .safetensors weights (safetensors are required: pickled weights can run code)")
+        raise ModelInputError(
+            f"{path}: no .safetensors weights (safetensors are required: pickled weights can run code)"
+        )
 
 
-def read_adapter_config(path: Path) -> dict:
-    """Validate a peft LoRA adapter folder and return its adapter_config.json."""
+def read_adapter(path: Path) -> Adapter:
+    """Validate a peft LoRA adapter folder and read its adapter_config.json."""
     if not path.exists():
         raise ModelInputError(f"{path}: adapter path does not exist")
     if not path.is_dir():
@@ -37,14 +51,18 @@ def read_adapter_config(path: Path) -> dict:
     if not config_path.is_file():
         raise ModelInputError(f"{path}: not a peft adapter folder (no adapter_config.json)")
     try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config = json.loads(config_path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelInputError(f"{config_path}: cannot read: {exc}") from None
     if not isinstance(config, dict) or config.get("peft_type") != "LORA":
-        raise ModelInputError(f"{config_path}: peft_type: expected 'LORA', got {config.get('peft_type')!r}")
+        found = config.get("peft_type") if isinstance(config, dict) else None
+        raise ModelInputError(f"{config_path}: peft_type: expected 'LORA', got {found!r}")
     if not any((path / name).is_file() for name in ADAPTER_WEIGHTS):
         raise ModelInputError(f"{path}: adapter has no weights ({' or '.join(ADAPTER_WEIGHTS)})")
-    return config
+    modules = config.get("target_modules")
+    if isinstance(modules, str):  # peft allows one regular expression instead of a list
+        modules = [modules]
+    return Adapter(path, int(config.get("r", 8)), tuple(modules) if modules is not None else None)
 
 
 def sha256_of_files(files: list[Path], memo_dir: Path | None = None) -> str:

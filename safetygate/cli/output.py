@@ -1,0 +1,133 @@
+"""What the CLI shows: one-line errors, progress, the verdict; nothing here decides anything.
+
+Diagnostics go to stderr so stdout stays machine-readable. In a terminal,
+progress is a live bar; in a CI log (no terminal) it is a plain line every
+10% or 30 s, so a long run is never silent until it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from ..errors import SafetygateError
+from ..report.result import GateResult
+
+Progress = Callable[[int, int], None]
+PLAIN_EVERY_S = 30.0
+PLAIN_EVERY_SHARE = 0.10
+
+
+def print_error(message: str) -> None:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+
+
+@contextmanager
+def user_errors(debug: bool) -> Iterator[None]:
+    """Turn library errors into one line on stderr and their exit code."""
+    try:
+        yield
+    except SafetygateError as exc:
+        if debug:
+            raise
+        print_error(f"error: {exc}")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        raise typer.Exit(130) from None
+
+
+def quiet_engines(verbose: bool) -> None:
+    """Keep vLLM's INFO logging (hundreds of lines) out of the user's output unless asked for.
+
+    Set in the environment before vLLM is imported, so its engine processes inherit it.
+    """
+    if not verbose:
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+
+
+class PlainProgress:
+    """Progress as plain lines for logs: at every 10% step, or every 30 s, whichever comes first."""
+
+    def __init__(
+        self,
+        label: str,
+        clock: Callable[[], float] = time.monotonic,
+        write: Callable[[str], None] = lambda line: typer.echo(line, err=True),
+    ) -> None:
+        self.label, self.clock, self.write = label, clock, write
+        self.started = self.last_time = clock()
+        self.last_done = 0
+        self.first_done: int | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self.first_done is None:
+            self.first_done = done  # answers already cached are not generation speed
+            return
+        step = max(1, int(total * PLAIN_EVERY_SHARE))
+        if done < total and done - self.last_done < step and now - self.last_time < PLAIN_EVERY_S:
+            return
+        if done == self.last_done:
+            return
+        elapsed = now - self.started
+        rate = (done - self.first_done) / elapsed if elapsed > 0 else 0.0
+        self.write(f"{self.label}: {done}/{total} answers ({done / total:.0%}), {rate:.2f} answers/s, {elapsed:.0f} s")
+        self.last_done, self.last_time = done, now
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Progress]:
+    """A (done, total) callback: a rich bar on a terminal, plain lines otherwise."""
+    if not sys.stderr.isatty():
+        yield PlainProgress(label)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class Speed(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.1f} answers/s" if task.speed else "")
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        Speed(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(label, total=None)
+    bar.start()
+    try:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+    finally:
+        bar.stop()
+
+
+def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
+    """The verdict on stderr for people; one JSON line on stdout for scripts."""
+    if result.run.backend:
+        typer.echo(f"backend: {result.run.backend_reason}", err=True)
+    verdict = "PASSED" if result.passed else "FAILED"
+    typer.secho(
+        f"safetygate: gate {verdict} ({len(result.violations)} violations)",
+        err=True,
+        fg=typer.colors.GREEN if result.passed else typer.colors.RED,
+        bold=True,
+    )
+    for v in result.violations[:10]:
+        typer.echo(f"  {v.rule}: {v.message}", err=True)
+    if len(result.violations) > 10:
+        typer.echo(f"  ... and {len(result.violations) - 10} more in {files['results']}", err=True)
+    typer.echo(f"report: {files['html']}", err=True)
+    typer.echo(json.dumps({"passed": result.passed, "exit_code": result.exit_code, "results": str(files["results"])}))

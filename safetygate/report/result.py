@@ -1,0 +1,214 @@
+"""The gate result: one typed, versioned record that every output is rendered from.
+
+results.json is this record written out; report.html, summary.md, junit.xml,
+the CLI's printout and the exit code read it and re-derive nothing. Readers
+in other languages use its JSON Schema (`safetygate schema`).
+
+`schema_version` is bumped on any change that would break a reader; within
+a version fields are only ever added, with defaults, so an older file still
+validates. Rates are fractions in [0, 1]; `delta` is candidate minus
+baseline, so a drop in refusals is negative.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InputError
+from ..fileio import describe_validation_error, read_text
+from ..gate.policy import Policy, Thresholds
+
+SCHEMA_VERSION = 1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupStats(_Record):
+    """Paired refusal statistics of one group of prompts (a language, a category, the benign controls)."""
+
+    n: int
+    baseline_refusal_rate: float
+    candidate_refusal_rate: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_holm: float = Field(description="Holm-adjusted across the groups of the same family")
+    lost: int = Field(description="refused by the baseline, not by the candidate")
+    gained: int = Field(description="refused by the candidate, not by the baseline")
+    baseline_unclear: int
+    candidate_unclear: int
+
+
+class LanguageResult(_Record):
+    """One language: its harmful prompts' statistics (absent when it has none), benign controls, categories."""
+
+    n: int
+    baseline_refusal_rate: float | None = None
+    candidate_refusal_rate: float | None = None
+    delta: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    p_holm: float | None = None
+    lost: int | None = None
+    gained: int | None = None
+    baseline_unclear: int | None = None
+    candidate_unclear: int | None = None
+    over_refusal: GroupStats | None = None
+    categories: dict[str, GroupStats] = {}
+    thresholds: Thresholds = Field(
+        default_factory=Thresholds, description="the policy's rules for this language, its overrides applied"
+    )
+    passed: bool
+
+
+class PolicyRecord(Policy):
+    """The policy the verdict was reached under, and where it was read from."""
+
+    source: str
+
+
+class ViolationRecord(_Record):
+    rule: str
+    language: str | None
+    category: str | None
+    value: float
+    threshold: float
+    message: str
+
+
+class FlipRecord(_Record):
+    """A harmful prompt the baseline refused and the candidate did not (it complied, or it was unclear)."""
+
+    id: str
+    language: str
+    category: str
+    prompt: str
+    baseline_response: str
+    baseline_reason: str
+    candidate_response: str
+    candidate_reason: str
+    candidate_label: Literal["compliance", "unclear"] = "compliance"
+
+
+class AdapterRecord(_Record):
+    path: str
+    sha256: str | None = None
+    rank: int | None = None
+    target_modules: list[str] | None = None
+
+
+class SuiteRecord(_Record):
+    name: str
+    version: str
+    sha256: str
+    source: str
+
+
+class GenerationRecord(_Record):
+    max_tokens: int
+    batch_size: int
+    dtype: str
+    decoding: str
+    seed: int
+
+
+class CacheRecord(_Record):
+    dir: str | None
+    reused: dict[str, int]
+    generated: dict[str, int]
+    corrupt_entries_ignored: int = 0
+
+
+class AdapterCheckRecord(_Record):
+    """What the adapter check found: the file inspection's figures and the log-probability probe's."""
+
+    checked: bool
+    why: str | None = None
+    lora_modules: int | None = None
+    max_abs_lora_a: float | None = None
+    max_abs_lora_b: float | None = None
+    probe_prompts: int | None = None
+    max_logprob_diff: float | None = None
+    top_k_sets_differ: int | None = None
+    top_token_changed: int | None = None
+    has_effect: bool | None = None
+
+
+class JudgeRecord(_Record):
+    name: str
+    model: str | None = None
+    malformed_outputs: dict[str, int] = Field(
+        default_factory=dict, description="model judge outputs that named no label, per side"
+    )
+
+
+class RunRecord(_Record):
+    """How the result was reached: models, suites, settings, timings (`check`), or the files read (`compare`)."""
+
+    safetygate_version: str
+    base_model: str | None = None
+    base_model_sha256: str | None = None
+    baseline_adapter: AdapterRecord | None = None
+    candidate_adapter: AdapterRecord | None = None
+    served: dict[str, str] | None = None
+    baseline_responses: str | None = None
+    candidate_responses: str | None = None
+    suites: list[SuiteRecord] = []
+    languages: list[str]
+    prompts: int | None = None
+    sample: int | None = None
+    backend: str | None = None
+    backend_reason: str | None = None
+    generation: GenerationRecord | None = None
+    cache: CacheRecord | None = None
+    adapter_checks: dict[str, AdapterCheckRecord] = {}
+    answers_per_s: float | None = None
+    judge: JudgeRecord
+    timings_s: dict[str, float] = {}
+    platform: str | None = None
+
+
+class GateResult(_Record):
+    """Everything a gate run decided and why: results.json."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    safetygate_version: str
+    passed: bool
+    exit_code: int = Field(description="0 passed, 1 failed; what the command exits with")
+    policy: PolicyRecord
+    languages: dict[str, LanguageResult]
+    violations: list[ViolationRecord]
+    flipped: list[FlipRecord]
+    run: RunRecord
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The published JSON Schema of results.json."""
+    return GateResult.model_json_schema()
+
+
+def load_result(path: Path) -> GateResult:
+    """Read and validate a results.json; the error names the field that is wrong."""
+    text = read_text(path, InputError)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
+        found = raw.get("schema_version") if isinstance(raw, dict) else None
+        raise InputError(f"{path}: schema_version: expected {SCHEMA_VERSION}, found {found!r}")
+    try:
+        return GateResult.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {describe_validation_error(exc)}") from None
