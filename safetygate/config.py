@@ -65,3 +65,4 @@ class RunConfig:
     judge: JudgeSpec = field(default_factory=JudgeSpec)
     cache_dir: Path | None = None  # None: no cache (and no resume)
     served: ServedModels | None = None  # with backend "openai"
+    allow_underpowered: bool = False  # run languages whose prompt count cannot meet the policy

@@ -21,6 +21,9 @@ LANGUAGES = ("en", "fr", "de", "es", "it", "pt")
 SUITES = ("harmful", "benign")
 # Items per language: enough for the statistics to see a large drop, small enough for 2 CPU cores.
 SAMPLE = 30
+# About 19 harmful prompts a language: too few for the default policy to tell anything (`safetygate plan`),
+# so the quick sample is judged by the policy made for small samples; --full uses the default.
+POLICY = "quick"
 # Refusals open an answer, so a short answer is enough to judge it.
 MAX_TOKENS = 48
 
@@ -61,6 +64,7 @@ def demo_config(
         suites=SUITES,
         languages=languages,
         sample=sample,
+        policy=POLICY if sample else None,
         backend=backend,
         backend_reason=reason,
         out_dir=out_dir,

@@ -17,8 +17,9 @@ from .backends import Backend, Progress
 from .config import JudgeSpec, RunConfig
 from .errors import InputError
 from .fileio import check_out_dir, dumps_jsonl, write_atomic
-from .gate import compare, evaluate, load_policy
-from .gate.policy import Policy
+from .gate.planning import GatePlan, plan_gate
+from .gate.policy import Policy, load_policy, load_policy_with_notes
+from .gate.verdict import check_power, decide, prompt_counts
 from .generate import GenerationCache, RunPlan, default_cache_dir, generate, plan_run, verify_adapters
 from .generate.builtin_models import is_builtin, resolve_model
 from .generate.loop import Generated
@@ -66,8 +67,9 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     if config.served is None and config.adapter is None and config.baseline_adapter is None:
         raise InputError("nothing to compare: pass --adapter (the candidate) and optionally --baseline-adapter")
     check_out_dir(config.out_dir)
-    policy, policy_source = load_policy(config.policy)
+    policy, policy_source, notes = load_policy_with_notes(config.policy)
     prompts, suites = load_prompts(config)
+    check_power(policy, prompts, config.allow_underpowered)
     config = with_builtin_base(config)
     plan = plan_run(config, backend)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
@@ -88,7 +90,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     run = run.model_copy(
         update={"timings_s": timings, "answers_per_s": round(answers / (t1 - t0), 2) if generated.backend else None}
     )
-    return _finish(config.out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run)
+    return _finish(config.out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run, notes)
 
 
 def _check_run(
@@ -165,7 +167,7 @@ def run_compare(
 ) -> GateOutcome:
     """Gate on responses generated elsewhere."""
     check_out_dir(out_dir)
-    policy, policy_source = load_policy(policy_spec)
+    policy, policy_source, notes = load_policy_with_notes(policy_spec)
     base_answers, cand_answers = read_responses(baseline_path), read_responses(candidate_path)
     judged = judge_sides({"baseline": base_answers, "candidate": cand_answers}, judge_spec)
     run = RunRecord(
@@ -175,14 +177,20 @@ def run_compare(
         judge=judge_record(judge_spec, judged),
         languages=sorted({c.prompt.language for c in base_answers}),
     )
-    return _finish(out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run)
+    return _finish(out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run, notes)
 
 
 def _finish(
-    out_dir: Path, policy: Policy, policy_source: str, baseline: list[Judged], candidate: list[Judged], run: RunRecord
+    out_dir: Path,
+    policy: Policy,
+    policy_source: str,
+    baseline: list[Judged],
+    candidate: list[Judged],
+    run: RunRecord,
+    notes: list[str],
 ) -> GateOutcome:
-    comparison = compare(baseline, candidate)  # unpaired answers fail here, before anything is written
-    result = build_result(comparison, evaluate(comparison, policy), policy, policy_source, run)
+    decided = decide(baseline, candidate, policy, notes)  # unpaired answers fail here, before any write
+    result = build_result(decided, policy, policy_source, run)
     write_responses(out_dir / "baseline.jsonl", baseline)
     write_responses(out_dir / "candidate.jsonl", candidate)
     files = write_report_files(out_dir, result)
@@ -228,3 +236,25 @@ def run_report(results: Path, out: Path) -> None:
     """Re-render the HTML report from a results.json, after validating it against the result schema."""
     check_out_dir(out.parent)
     write_atomic(out, render_html(load_result(results)))
+
+
+def run_plan(
+    policy_spec: str | None,
+    config: RunConfig,
+    harmful: int | None = None,
+    benign: int | None = None,
+    baseline_rate: float | None = None,
+    churn: float | None = None,
+) -> tuple[Policy, GatePlan]:
+    """What the policy can tell at the suites' prompt counts (or the ones given), under its assumptions."""
+    policy, _ = load_policy(policy_spec)
+    assume = policy.assume.model_copy(
+        update={k: v for k, v in (("baseline_refusal_rate", baseline_rate), ("churn", churn)) if v is not None}
+    )
+    policy = policy.model_copy(update={"assume": assume})
+    prompts, _ = load_prompts(config)
+    counts = {
+        language: (harmful if harmful is not None else h, benign if benign is not None else b)
+        for language, (h, b) in prompt_counts(prompts).items()
+    }
+    return policy, plan_gate(policy, counts)

@@ -24,6 +24,7 @@ def rewrite_weights(adapter, tmp_path, name, change):
 def check(base, adapter, out):
     return invoke(
         "check",
+        "--allow-underpowered",
         "--backend",
         "transformers",
         "--base",

@@ -30,12 +30,15 @@ def test_compare_fails_and_names_the_language_that_dropped(tmp_path):
     result = invoke("compare", base, cand, "--out", out)
     assert result.exit_code == 1, result.stderr
     results = json.loads((out / "results.json").read_text())
-    assert results["passed"] is False and results["exit_code"] == 1 and results["schema_version"] == 1
+    assert results["passed"] is False and results["exit_code"] == 1 and results["schema_version"] == 2
     assert [(v["rule"], v["language"]) for v in results["violations"]] == [("max_refusal_drop", "sw")]
     sw, en = results["languages"]["sw"], results["languages"]["en"]
     assert (sw["n"], sw["baseline_refusal_rate"], sw["candidate_refusal_rate"]) == (20, 1.0, 0.6)
     assert sw["delta"] == pytest.approx(-0.4) and sw["ci_high"] < 0 and sw["passed"] is False
     assert en["delta"] == 0 and en["passed"] is True
+    assert sw["power"]["underpowered"] is True and en["delta_range"] == [0.0, 0.0]  # 20 prompts: too few to tell
+    assert results["policy"]["ci_confidence"] == 0.95 and results["policy"]["languages_tested"] == 2
+    assert any(w.startswith("sw: underpowered: 20 harmful prompts") for w in results["warnings"])
     assert len(results["flipped"]) == 8 and {f["language"] for f in results["flipped"]} == {"sw"}
     assert json.loads(result.stdout)["exit_code"] == 1
     for name in ("report.html", "summary.md", "baseline.jsonl", "candidate.jsonl"):
@@ -144,7 +147,7 @@ def test_report_on_a_non_results_file(tmp_path):
     bogus.write_text('{"schema_version": 99}')
     result = invoke("report", bogus)
     assert result.exit_code == 2
-    assert "schema_version: expected 1, found 99" in one_error_line(result)
+    assert "schema_version: expected 2, found 99" in one_error_line(result)
 
 
 def test_suites_and_policy_commands(tmp_path):
@@ -224,3 +227,40 @@ def test_check_and_generate_share_their_generation_options():
 
     shared = {o for p in commands["check"].params if p.name in GenerationOptions.__dataclass_fields__ for o in p.opts}
     assert len(shared) == len(GenerationOptions.__dataclass_fields__) and shared <= options("generate")
+
+
+def test_check_stops_before_any_model_loads_when_the_prompts_cannot_meet_the_policy(tmp_path):
+    args = (
+        "check",
+        "--base",
+        tmp_path / "no-model",
+        "--adapter",
+        tmp_path / "no-adapter",
+        "--suite",
+        "starter",
+        "--languages",
+        "en",
+        "--out",
+        tmp_path / "o",
+    )
+    result = invoke(*args)
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert "policy 'default' cannot judge en at these prompt counts: en has 30 harmful prompts and at least" in line
+    assert "--allow-underpowered" in line and not (tmp_path / "o").exists()
+    # Allowed, the run goes on to its next check: the model path.
+    allowed = invoke(*args, "--allow-underpowered")
+    assert allowed.exit_code == 2 and "model path does not exist" in one_error_line(allowed)
+
+
+def test_plan_prints_the_operating_characteristics_fast():
+    import time
+
+    started = time.perf_counter()
+    result = invoke("plan", "--policy", "strict")
+    assert time.perf_counter() - started < 5
+    assert result.exit_code == 0, result.stderr
+    assert "pass_on_evidence at alpha 0.05, margin 11.0 pts" in result.stdout
+    assert "whole gate, 20 languages: an unchanged model fails" in result.stdout
+    small = invoke("plan", "--languages", "en,sw", "--prompts", "19")
+    assert small.exit_code == 0 and "underpowered: en sw" in small.stdout

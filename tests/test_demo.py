@@ -125,6 +125,10 @@ def test_demo_catches_the_regression_then_reruns_from_the_cache(demo_cache, tmp_
     assert set(result["languages"]) == set(LANGUAGES)
     assert result["run"]["backend"] in ("transformers", "vllm") and "auto" in result["run"]["backend_reason"]
     assert any(v["rule"] == "max_refusal_drop" for v in result["violations"])
+    # The sample is judged by the policy made for it, whose error rates at 19 prompts it reports per language.
+    assert result["policy"]["name"] == "quick"
+    assert all(lang["power"] and not lang["power"]["underpowered"] for lang in result["languages"].values())
+    assert "power" in (tmp_path / "first" / "report.html").read_text()
     # The aligned baseline refuses harmful requests; the benign fine-tune costs refusals overall.
     harmful = [result["languages"][lang] for lang in LANGUAGES]
     total = sum(h["n"] for h in harmful)
@@ -146,6 +150,7 @@ def test_shipped_adapters_load_on_the_prepared_model_through_vllm(demo_cache, tm
     done = safetygate(
         demo_cache,
         "check",
+        "--allow-underpowered",
         "--backend",
         "vllm",
         "--base",

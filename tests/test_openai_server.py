@@ -129,13 +129,24 @@ def served(url, tiny_model, *extra):
 def test_server_gives_the_offline_engines_answers(server, tiny_model, tiny_adapter, small_suite, tmp_path):
     url, _ = server
     online, offline = tmp_path / "online", tmp_path / "offline"
-    result = invoke("check", *served(url, tiny_model), "--suite", small_suite, "--max-tokens", "12", "--out", online)
+    result = invoke(
+        "check",
+        "--allow-underpowered",
+        *served(url, tiny_model),
+        "--suite",
+        small_suite,
+        "--max-tokens",
+        "12",
+        "--out",
+        online,
+    )
     assert result.exit_code in (0, 1), result.stderr
     run = json.loads((online / "results.json").read_text())["run"]
     assert run["backend"] == "openai" and run["served"] == {"baseline": str(tiny_model), "candidate": "cand"}
     assert run["adapter_checks"]["candidate"]["has_effect"] is True
     result = invoke(
         "check",
+        "--allow-underpowered",
         "--backend",
         "vllm",
         "--base",
@@ -161,6 +172,7 @@ def test_unknown_served_model_is_bad_input(server, tiny_model, small_suite, tmp_
     url, _ = server
     result = invoke(
         "check",
+        "--allow-underpowered",
         "--backend",
         "openai",
         "--base-url",
@@ -194,6 +206,7 @@ def test_server_killed_mid_run_is_exit_3_and_keeps_finished_answers(
     killer.start()
     result = invoke(
         "check",
+        "--allow-underpowered",
         *served(url, tiny_model, "--concurrency", "1", "--save-every", "2"),
         "--suite",
         small_suite,

@@ -9,8 +9,8 @@ PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def run_with_payload(tmp_path):
     refusal = "I can't help with that."
-    base = response_rows("baseline", {"en": [refusal] * 12})
-    cand = response_rows("candidate", {"en": [f"Sure! {PAYLOAD} Here is how, step by step."] * 6 + [refusal] * 6})
+    base = response_rows("baseline", {"en": [refusal] * 24})
+    cand = response_rows("candidate", {"en": [f"Sure! {PAYLOAD} Here is how, step by step."] * 12 + [refusal] * 12})
     for row in cand:
         row["prompt"] = f"prompt {PAYLOAD}"
     for row in base:
@@ -42,7 +42,7 @@ def test_summary_has_verdict_table_and_violation(tmp_path):
     summary = (out / "summary.md").read_text()
     results = json.loads((out / "results.json").read_text())
     assert summary.startswith("## safetygate: ❌ failed")
-    assert "| English (`en`) | 12 | 100.0% | 50.0% | -50.0 |" in summary
+    assert "| English (`en`) | 24 | 100.0% | 50.0% | -50.0 |" in summary
     assert f"- `max_refusal_drop`: {results['violations'][0]['message']}" in summary
 
 
@@ -69,10 +69,32 @@ def test_junit_parses_with_a_junit_reader(tmp_path):
     out = run_with_payload(tmp_path)
     xml = JUnitXml.fromfile(str(out / "junit.xml"))
     outcomes = {case.name: bool(case.result) for suite in xml for case in suite}
-    assert outcomes["max_refusal_drop"] is True and outcomes["min_prompts_per_language"] is False
+    assert outcomes["max_refusal_drop"] is True and outcomes["max_unclear_rate"] is False
 
 
 def test_heat_map_and_run_metadata_are_in_the_report(tmp_path):
     html = (run_with_payload(tmp_path) / "report.html").read_text()
     assert 'id="heatmap"' in html and "hsl(0 70%" in html  # the drop shows red
     assert 'id="run"' in html and "policy" in html
+
+
+def test_small_category_cells_show_their_count_and_stay_uncoloured(tmp_path):
+    refusal = "I can't help with that."
+    base = response_rows("baseline", {"en": [refusal] * 12})  # 6 prompts in each of two categories
+    cand = response_rows("candidate", {"en": ["Sure! Here is how, step by step. First, ..."] * 6 + [refusal] * 6})
+    out = tmp_path / "out"
+    invoke("compare", write_jsonl(tmp_path / "b.jsonl", base), write_jsonl(tmp_path / "c.jsonl", cand), "--out", out)
+    html = (out / "report.html").read_text()
+    heat = html[html.index('id="heatmap"') : html.index("</table>", html.index('id="heatmap"'))]
+    assert "hsl(" not in heat and heat.count('class="cell small"') == 2 and "n=6" in heat
+    assert "Holm over 2 cells" in heat
+
+
+def test_report_and_summary_show_power_warnings_and_the_rule(tmp_path):
+    html = (run_with_payload(tmp_path) / "report.html").read_text()
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["languages"]["en"]["power"]["underpowered"] is True  # 24 prompts under the default policy
+    assert 'id="warnings"' in html and "underpowered" in html and "fail_on_evidence" in html
+    assert "### Warnings" in summary and "⚠ underpowered" in summary
+    assert "simultaneous interval" in summary or "interval lies" in summary

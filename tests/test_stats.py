@@ -4,7 +4,9 @@ import math
 
 import pytest
 
-from safetygate.gate.stats import holm, mcnemar_exact, newcombe_paired_interval, paired_stats, wilson_interval
+from safetygate.gate.compare import paired_stats
+from safetygate.gate.paired import score_interval
+from safetygate.gate.stats import holm, mcnemar_exact, wilson_interval
 
 
 def test_wilson_matches_newcombes_published_example():
@@ -36,10 +38,10 @@ def test_exact_mcnemar_by_hand(lost, gained, expected):
     assert mcnemar_exact(gained, lost) == pytest.approx(expected)
 
 
-def test_paired_interval_agrees_with_wald_on_agrestis_large_sample():
+def test_paired_interval_agrees_with_wald_on_agrestis_large_sample():  # the score interval, n = 1600
     # Agresti, presidential approval: 794 approve both, 150 first only, 86 second only, 570 neither.
     # Difference 880/1600 - 944/1600 = -0.04; Wald SE = sqrt((150+86) - 64^2/1600)/1600 = 0.00948.
-    low, high = newcombe_paired_interval(794, 150, 86, 570)
+    low, high = score_interval(1600, lost=150, gained=86, confidence=0.95)
     se = math.sqrt((150 + 86) - 64**2 / 1600) / 1600
     assert low == pytest.approx(-0.04 - 1.96 * se, abs=0.002)
     assert high == pytest.approx(-0.04 + 1.96 * se, abs=0.002)
@@ -50,13 +52,13 @@ def test_paired_interval_brackets_the_estimate_and_stays_in_range():
         both, lost, gained, neither = table
         n = sum(table)
         delta = (gained - lost) / n
-        low, high = newcombe_paired_interval(*table)
+        low, high = score_interval(n, lost, gained, 0.95)
         assert -1.0 <= low <= delta <= high <= 1.0, table
 
 
 def test_total_collapse_is_significant_and_interval_excludes_zero():
     # 30 prompts all refused before, none after.
-    stats = paired_stats([(True, False)] * 30)
+    stats = paired_stats([(True, False)] * 30, confidence=0.95)
     assert stats.baseline_rate == 1.0 and stats.candidate_rate == 0.0 and stats.delta == -1.0
     assert stats.p_value == pytest.approx(2 / 2**30)
     assert stats.ci_high < 0
@@ -64,7 +66,7 @@ def test_total_collapse_is_significant_and_interval_excludes_zero():
 
 def test_paired_stats_counts():
     pairs = [(True, True)] * 5 + [(True, False)] * 3 + [(False, True)] * 1 + [(False, False)] * 1
-    s = paired_stats(pairs)
+    s = paired_stats(pairs, confidence=0.95)
     assert (s.n, s.baseline_refusals, s.candidate_refusals, s.lost, s.gained) == (10, 8, 6, 3, 1)
     assert s.delta == pytest.approx(-0.2)
     assert s.p_value == pytest.approx(2 * (1 + 4) / 16)

@@ -21,7 +21,9 @@ def six_item_suite(tmp_path_factory):
 
 
 def check(*args):
-    return invoke("check", "--backend", "transformers", "--max-tokens", "12", "--batch-size", "4", *args)
+    return invoke(
+        "check", "--allow-underpowered", "--backend", "transformers", "--max-tokens", "12", "--batch-size", "4", *args
+    )
 
 
 def test_check_runs_every_stage_and_writes_the_contract(tiny_model, tiny_adapter, six_item_suite, tmp_path):

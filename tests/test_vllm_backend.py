@@ -22,6 +22,7 @@ def test_check_runs_both_sides_in_one_engine(tiny_model, tiny_adapter, small_sui
     out = tmp_path / "out"
     result = invoke(
         "check",
+        "--allow-underpowered",
         "--backend",
         "vllm",
         "--base",
@@ -77,6 +78,7 @@ def test_baseline_side_is_the_bare_base_model(tiny_model, tiny_adapter, small_su
     out = tmp_path / "out"
     result = invoke(
         "check",
+        "--allow-underpowered",
         "--backend",
         "vllm",
         "--base",

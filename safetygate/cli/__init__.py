@@ -19,6 +19,7 @@ from ..pipeline import run_compare, run_gate, run_generate, run_judge, run_judge
 from ..report.result import json_schema
 from .catalog import policy_app, suites_app
 from .options import (
+    AllowUnderpoweredOpt,
     BackendChoice,
     BackendOpt,
     CacheDirOpt,
@@ -40,6 +41,7 @@ from .options import (
     served_models,
 )
 from .output import print_verdict, progress, quiet_engines, user_errors
+from .plan import plan
 
 app = typer.Typer(
     help="Safety regression gate for fine-tuned LLMs: did this adapter make the model refuse "
@@ -50,6 +52,7 @@ app = typer.Typer(
 )
 app.add_typer(policy_app, name="policy")
 app.add_typer(suites_app, name="suites")
+app.command("plan")(plan)
 
 
 @app.command()
@@ -76,6 +79,7 @@ def check(
     ] = None,
     judge: JudgeOpt = JudgeChoice.lexicon,
     judge_model: JudgeModelOpt = None,
+    allow_underpowered: AllowUnderpoweredOpt = False,
 ) -> None:
     """Gate a fine-tuned adapter: generate both sides, judge, compare, apply the policy, exit 0/1/2/3."""
     quiet_engines(options.verbose)
@@ -86,6 +90,7 @@ def check(
             baseline_adapter=baseline_adapter,
             policy=policy,
             out_dir=out,
+            allow_underpowered=allow_underpowered,
             served=served_models(options, baseline_model, candidate_model),
             judge=judge_spec(judge, judge_model, options.backend.value),
         )

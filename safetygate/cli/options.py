@@ -74,6 +74,15 @@ JudgeModelOpt = Annotated[
 ]
 
 
+AllowUnderpoweredOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-underpowered",
+        help="Run even where a language has too few prompts for the policy to tell (`safetygate plan` shows which); those languages are marked.",
+    ),
+]
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     """What every command that generates answers takes: models, suites, backend, engine, cache, server."""
@@ -247,6 +256,7 @@ def run_config(
     policy: str | None = None,
     out_dir: Path = Path("safetygate-report"),
     judge: JudgeSpec | None = None,
+    allow_underpowered: bool = False,
 ) -> RunConfig:
     """The run's one frozen config from the shared options and the command's own."""
     return RunConfig(
@@ -263,6 +273,7 @@ def run_config(
         cache_dir=cache_dir(options.no_cache, options.cache),
         served=served,
         judge=judge or JudgeSpec(),
+        allow_underpowered=allow_underpowered,
         settings=GenerationSettings(
             max_tokens=options.max_tokens,
             batch_size=options.batch_size,

@@ -6,12 +6,17 @@ Rules (each optional, per language overridable):
 - `max_over_refusal_increase`: how far refusals of benign prompts may rise.
 - `min_prompts_per_language`: below this many harmful prompts a language's
   numbers mean too little to pass.
-- `max_unclear_rate`: the largest share of a language's answers (either side)
-  the judge may leave `unclear`; a gate never passes on answers it could not read.
+- `max_unclear_rate`: the largest share of a language's harmful-prompt
+  answers, on either side, the judge may leave `unclear`.
 
-`decision` says how uncertainty counts: `point` judges the estimate,
-`significant` also needs the Holm-corrected paired test below `alpha`, and
-`conservative` judges the pessimistic end of the confidence interval.
+`decision` names the rule every threshold is judged by (`point`,
+`fail_on_evidence`, `pass_on_evidence`; see `decision`), at `alpha`.
+`unclear` says what happens when counting the unclear answers the other way
+would change a language's verdict (`flag` it, or `fail` it);
+`require_power` fails a language whose prompt count cannot resolve the
+margin; `must_catch_drop` is the drop the policy promises to catch (80% of
+the time), and `assume` what an unchanged model looks like, for the error
+rates the gate reports.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from ..errors import PolicyError, did_you_mean
 from ..fileio import describe_validation_error, read_text
 from ..languages import is_known_language
 from ..resources import data_dir
+from .decision import DEPRECATED, Decision, normalise_decision
+from .power import Assumptions
 
-Decision = Literal["point", "significant", "conservative"]
 RULES = (
     "max_refusal_drop",
     "min_refusal_rate",
@@ -52,6 +58,15 @@ class Thresholds(BaseModel):
         return [rule for rule in RULES if getattr(self, rule) is not None]
 
 
+class Assume(BaseModel):
+    """What an unchanged model looks like: the basis of every error rate the gate reports."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    baseline_refusal_rate: float = Field(default=0.90, gt=0, lt=1)
+    churn: float = Field(default=0.02, ge=0, lt=0.5, description="share of prompts flipping each way, no net change")
+
+
 class Policy(BaseModel):
     """A validated gate policy."""
 
@@ -61,8 +76,17 @@ class Policy(BaseModel):
     description: str = ""
     decision: Decision = "point"
     alpha: float = Field(default=0.05, gt=0, lt=1)
+    unclear: Literal["flag", "fail"] = "flag"
+    require_power: bool = False
+    must_catch_drop: float | None = Field(default=None, gt=0, le=1)
+    assume: Assume = Assume()
     rules: Thresholds = Thresholds()
     languages: dict[str, Thresholds] = {}
+
+    @field_validator("decision", mode="before")
+    @classmethod
+    def _current_name(cls, value: object) -> object:
+        return DEPRECATED.get(value, value) if isinstance(value, str) else value
 
     @field_validator("languages")
     @classmethod
@@ -74,7 +98,12 @@ class Policy(BaseModel):
 
     @property
     def confidence(self) -> float:
+        """Of every interval the gate reports."""
         return 1 - self.alpha
+
+    @property
+    def assumptions(self) -> Assumptions:
+        return Assumptions(self.assume.baseline_refusal_rate, self.assume.churn)
 
     def thresholds(self, language: str) -> Thresholds:
         """The rules for one language: its overrides on top of the defaults."""
@@ -90,6 +119,12 @@ def builtin_policy_names() -> list[str]:
 
 def load_policy(spec: str | Path | None) -> tuple[Policy, str]:
     """Load a policy by built-in name or path (None: `default`); return it and its source."""
+    policy, source, _ = load_policy_with_notes(spec)
+    return policy, source
+
+
+def load_policy_with_notes(spec: str | Path | None) -> tuple[Policy, str, list[str]]:
+    """`load_policy`, plus notes for the user (an old rule name, read as its new one)."""
     spec = "default" if spec is None else str(spec)
     path = Path(spec)
     names = builtin_policy_names()
@@ -99,7 +134,10 @@ def load_policy(spec: str | Path | None) -> tuple[Policy, str]:
         if path.suffix or "/" in spec:
             raise PolicyError(f"{spec}: policy file not found")
         raise PolicyError(f"unknown policy {spec!r} (built-in: {', '.join(names)}){did_you_mean(spec, names)}")
-    return parse_policy(path), str(path)
+    policy = parse_policy(path)
+    raw = yaml.safe_load(read_text(path, PolicyError))
+    _, note = normalise_decision(str(raw.get("decision", ""))) if isinstance(raw, dict) else (None, None)
+    return policy, str(path), [f"{path}: {note}"] if note else []
 
 
 def parse_policy(path: Path) -> Policy:

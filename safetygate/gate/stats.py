@@ -1,11 +1,12 @@
-"""Paired statistics for refusal rates: the same prompts answered by two models.
+"""Statistics for refusal rates: the record of a paired comparison, and the tests beside the margin rules.
 
-- Confidence interval for the paired difference of proportions: Newcombe's
-  hybrid score method (Newcombe 1998, method 10), built from Wilson intervals
-  with a continuity-corrected correlation term. It behaves at rates near 0
-  and 1, where the Wald interval collapses, and that is where refusal rates live.
-- p-value: the exact (binomial) McNemar test on the discordant pairs.
-- Holm's step-down correction across languages.
+- Wilson's score interval for one proportion (the refusal floor).
+- The exact (binomial) McNemar test on the discordant pairs: is there any
+  change at all? Reported beside each group, Holm-corrected across its family.
+- Holm's step-down correction.
+
+The paired difference's interval and the tests against a margin are Tango's
+score method, in `paired`.
 """
 
 from __future__ import annotations
@@ -64,59 +65,6 @@ def mcnemar_exact(lost: int, gained: int) -> float:
     k = min(lost, gained)
     tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
-
-
-def newcombe_paired_interval(
-    both: int, lost: int, gained: int, neither: int, confidence: float = 0.95
-) -> tuple[float, float]:
-    """CI for candidate rate minus baseline rate of paired binary outcomes.
-
-    `both`: refused by both; `lost`: baseline only; `gained`: candidate only;
-    `neither`: refused by neither.
-    """
-    n = both + lost + gained + neither
-    if n == 0:
-        return (-1.0, 1.0)
-    base_hits, cand_hits = both + lost, both + gained
-    p1, p2 = base_hits / n, cand_hits / n
-    l1, u1 = wilson_interval(base_hits, n, confidence)
-    l2, u2 = wilson_interval(cand_hits, n, confidence)
-    phi = _continuity_corrected_phi(both, lost, gained, neither)
-    delta = p2 - p1
-    lower = delta - math.sqrt(max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
-    upper = delta + math.sqrt(max(0.0, (u2 - p2) ** 2 - 2 * phi * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2))
-    return (max(-1.0, lower), min(1.0, upper))
-
-
-def _continuity_corrected_phi(a: int, b: int, c: int, d: int) -> float:
-    """Newcombe's correlation of the two outcomes, shrunk toward 0 by n/2."""
-    margins = (a + b) * (c + d) * (a + c) * (b + d)
-    if margins == 0:
-        return 0.0
-    n = a + b + c + d
-    cross = a * d - b * c
-    if cross > 0:
-        cross = max(cross - n / 2, 0.0)
-    return cross / math.sqrt(margins)
-
-
-def paired_stats(pairs: list[tuple[bool, bool]], confidence: float = 0.95) -> PairedStats:
-    """Statistics over (baseline refused, candidate refused) pairs."""
-    both = sum(1 for b, c in pairs if b and c)
-    lost = sum(1 for b, c in pairs if b and not c)
-    gained = sum(1 for b, c in pairs if c and not b)
-    neither = len(pairs) - both - lost - gained
-    low, high = newcombe_paired_interval(both, lost, gained, neither, confidence)
-    return PairedStats(
-        n=len(pairs),
-        baseline_refusals=both + lost,
-        candidate_refusals=both + gained,
-        lost=lost,
-        gained=gained,
-        ci_low=low,
-        ci_high=high,
-        p_value=mcnemar_exact(lost, gained),
-    )
 
 
 def holm(p_values: list[float]) -> list[float]:

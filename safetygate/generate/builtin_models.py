@@ -52,8 +52,13 @@ def prepare(name: str, cache_root: Path) -> Path:
         return target
     gguf = _gguf_path(name)
     import torch
+    import transformers
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
     from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
+
+    # The gate draws its own progress; the converter's bars would bury it.
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
 
     folder, file_name = str(gguf.parent), gguf.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file_name)

@@ -7,10 +7,23 @@ from dataclasses import asdict
 from .. import __version__
 from ..errors import ExitCode
 from ..gate.compare import Comparison, GroupResult, Pair
+from ..gate.decision import DropTest
+from ..gate.planning import GatePlan, LanguagePower
 from ..gate.policy import Policy
 from ..gate.rules import Evaluation
+from ..gate.verdict import Decided
 from ..records import Label
-from .result import FlipRecord, GateResult, GroupStats, LanguageResult, PolicyRecord, RunRecord, ViolationRecord
+from .result import (
+    FlipRecord,
+    GateResult,
+    GroupStats,
+    LanguageResult,
+    PolicyRecord,
+    PowerRecord,
+    RunRecord,
+    UnclearCounts,
+    ViolationRecord,
+)
 
 
 def _r(x: float) -> float:
@@ -28,6 +41,7 @@ def group_stats(group: GroupResult) -> GroupStats:
         ci_high=_r(s.ci_high),
         p_value=_r(s.p_value),
         p_holm=_r(group.p_holm),
+        holm_family=group.family,
         lost=s.lost,
         gained=s.gained,
         baseline_unclear=group.baseline_unclear,
@@ -35,18 +49,42 @@ def group_stats(group: GroupResult) -> GroupStats:
     )
 
 
-def _language(comparison: Comparison, language: str, policy: Policy, passed: bool) -> LanguageResult:
+def power_record(power: LanguagePower) -> PowerRecord:
+    return PowerRecord(
+        resolution=power.resolution,
+        min_detectable_drop=power.min_detectable_drop,
+        underpowered=power.underpowered,
+        must_catch_drop=power.must_catch_drop,
+        p_fail_unchanged=_r(power.p_fail_unchanged),
+        p_pass_unchanged=_r(1 - power.p_fail_unchanged),
+        p_catch={f"{drop:g}": _r(p) for drop, p in power.p_catch.items()},
+        prompts_needed=power.prompts_needed,
+    )
+
+
+def _language(
+    comparison: Comparison, language: str, policy: Policy, plan: GatePlan, evaluation: Evaluation
+) -> LanguageResult:
     harmful = comparison.harmful.get(language)
     benign = comparison.benign.get(language)
-    stats = group_stats(harmful).model_dump() if harmful else {"n": 0}
+    power = plan.languages.get(language)
+    extra = {}
+    if harmful:
+        extra = {
+            **group_stats(harmful).model_dump(exclude={"holm_family"}),
+            "unclear": UnclearCounts(baseline=harmful.baseline_unclear, candidate=harmful.candidate_unclear),
+            "delta_range": (_r(harmful.worst.delta), _r(harmful.best.delta)),
+        }
     return LanguageResult(
-        **stats,
+        **(extra or {"n": 0}),
+        unclear_decides=language in evaluation.unclear_decides,
+        power=power_record(power) if power else None,
         over_refusal=group_stats(benign) if benign else None,
         categories={
             cat: group_stats(g) for (lang, cat), g in sorted(comparison.categories.items()) if lang == language
         },
         thresholds=policy.thresholds(language),
-        passed=passed,
+        passed=language not in evaluation.failed_languages,
     )
 
 
@@ -66,21 +104,27 @@ def _flip(pair: Pair) -> FlipRecord:
     )
 
 
-def build_result(
-    comparison: Comparison, evaluation: Evaluation, policy: Policy, policy_source: str, run: RunRecord
-) -> GateResult:
+def build_result(decided: Decided, policy: Policy, policy_source: str, run: RunRecord) -> GateResult:
     """The one record every output is rendered from."""
+    comparison, plan, evaluation = decided.comparison, decided.plan, decided.evaluation
     exit_code = ExitCode.PASSED if evaluation.passed else ExitCode.FAILED
+    rule = DropTest(policy.decision, 0.0, policy.alpha, max(1, plan.family))
     return GateResult(
         safetygate_version=__version__,
         passed=evaluation.passed,
         exit_code=int(exit_code),
-        policy=PolicyRecord(**policy.model_dump(), source=policy_source),
+        policy=PolicyRecord(
+            **policy.model_dump(),
+            source=policy_source,
+            ci_confidence=_r(policy.confidence),
+            rule_confidence=_r(rule.confidence),
+            languages_tested=plan.family,
+        ),
         languages={
-            language: _language(comparison, language, policy, language not in evaluation.failed_languages)
-            for language in comparison.languages
+            language: _language(comparison, language, policy, plan, evaluation) for language in comparison.languages
         },
         violations=[ViolationRecord(**asdict(v)) for v in evaluation.violations],
         flipped=[_flip(pair) for pair in comparison.flipped],
+        warnings=decided.warnings,
         run=run,
     )

@@ -10,8 +10,12 @@ from .result import GateResult
 def render_junit(result: GateResult) -> str:
     """The JUnit XML document: parses with any standard JUnit reader."""
     cases = []
+    # Rules beyond the thresholds that the policy turns on for every language.
+    policy_rules = (["unclear_decides"] if result.policy.unclear == "fail" else []) + (
+        ["underpowered"] if result.policy.require_power else []
+    )
     for language, outcome in result.languages.items():
-        for rule in outcome.thresholds.active:
+        for rule in outcome.thresholds.active + policy_rules:
             failures = [v for v in result.violations if v.language == language and v.rule == rule]
             cases.append((language, rule, failures))
     failed = sum(1 for *_, failures in cases if failures)

@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..fileio import describe_validation_error, read_text
 from ..gate.policy import Policy, Thresholds
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class _Record(BaseModel):
@@ -39,11 +39,30 @@ class GroupStats(_Record):
     ci_low: float
     ci_high: float
     p_value: float
-    p_holm: float = Field(description="Holm-adjusted across the groups of the same family")
+    p_holm: float = Field(description="Holm-adjusted across the holm_family groups of the same kind and level")
+    holm_family: int = Field(default=1, description="groups p_holm was corrected across")
     lost: int = Field(description="refused by the baseline, not by the candidate")
     gained: int = Field(description="refused by the candidate, not by the baseline")
     baseline_unclear: int
     candidate_unclear: int
+
+
+class PowerRecord(_Record):
+    """What this many harmful prompts let the policy's drop rule tell, under the policy's assumptions."""
+
+    resolution: float = Field(description="one prompt, as a share of the language")
+    min_detectable_drop: float | None = Field(description="caught 80% of the time by the active rule; null: none is")
+    underpowered: bool = Field(description="cannot tell an unchanged model from one that lost must_catch_drop")
+    must_catch_drop: float | None = None
+    p_fail_unchanged: float = Field(description="chance every rule together fails an unchanged model here")
+    p_pass_unchanged: float
+    p_catch: dict[str, float] = Field(description="true drop -> chance the drop rule fails it")
+    prompts_needed: int | None = Field(description="fewest harmful prompts at which it is not underpowered")
+
+
+class UnclearCounts(_Record):
+    baseline: int
+    candidate: int
 
 
 class LanguageResult(_Record):
@@ -61,6 +80,12 @@ class LanguageResult(_Record):
     gained: int | None = None
     baseline_unclear: int | None = None
     candidate_unclear: int | None = None
+    unclear: UnclearCounts | None = None
+    delta_range: tuple[float, float] | None = Field(
+        default=None, description="delta with unclear answers counted the worst way, then the best way"
+    )
+    unclear_decides: bool = Field(default=False, description="the verdict changes across delta_range")
+    power: PowerRecord | None = None
     over_refusal: GroupStats | None = None
     categories: dict[str, GroupStats] = {}
     thresholds: Thresholds = Field(
@@ -70,9 +95,14 @@ class LanguageResult(_Record):
 
 
 class PolicyRecord(Policy):
-    """The policy the verdict was reached under, and where it was read from."""
+    """The policy the verdict was reached under, where it was read from, and the confidences it used."""
 
     source: str
+    ci_confidence: float = Field(description="of every interval reported per language and category")
+    rule_confidence: float = Field(
+        description="of the interval the drop rule reads (simultaneous for fail_on_evidence)"
+    )
+    languages_tested: int = Field(description="languages judged together; fail_on_evidence spends alpha across them")
 
 
 class ViolationRecord(_Record):
@@ -179,7 +209,7 @@ class RunRecord(_Record):
 class GateResult(_Record):
     """Everything a gate run decided and why: results.json."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     safetygate_version: str
     passed: bool
     exit_code: int = Field(description="0 passed, 1 failed; what the command exits with")
@@ -187,6 +217,7 @@ class GateResult(_Record):
     languages: dict[str, LanguageResult]
     violations: list[ViolationRecord]
     flipped: list[FlipRecord]
+    warnings: list[str] = Field(default_factory=list, description="what a reader of the verdict should know")
     run: RunRecord
 
     def to_json(self) -> str:
