@@ -66,3 +66,4 @@ class RunConfig:
     cache_dir: Path | None = None  # None: no cache (and no resume)
     served: ServedModels | None = None  # with backend "openai"
     allow_underpowered: bool = False  # run languages whose prompt count cannot meet the policy
+    review: Path | None = None  # a person's labels that override the judge's

@@ -25,6 +25,7 @@ from .generate.builtin_models import is_builtin, resolve_model
 from .generate.loop import Generated
 from .judge import judge, judge_sides
 from .judge.evaluation import JudgeScore, disagreement_lines, read_labelled, score_judge
+from .judge.given import apply_review, given_verdicts
 from .records import Completion, Judged, Prompt, Suite
 from .report import write_report_files
 from .report.build import build_result
@@ -82,6 +83,8 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         plan.make_backend.release()  # free the engine before judging (a model judge may need the memory)
     t1 = time.perf_counter()
     judged = judge_sides(generated.completions, config.judge)
+    if config.review is not None:
+        judged = apply_review(config.review, judged)
     t2 = time.perf_counter()
 
     run = _check_run(config, plan, suites, prompts, generated, cache, adapter_checks, judged)
@@ -144,17 +147,19 @@ def _check_run(
             corrupt_entries_ignored=cache.corrupt if cache else 0,
         ),
         adapter_checks={label: AdapterCheckRecord(**figures) for label, figures in adapter_checks.items()},
-        judge=judge_record(config.judge, judged),
+        judge=judge_record(config.judge, judged, config.review),
         platform=platform.platform(),
     )
 
 
-def judge_record(spec: JudgeSpec, judged: dict[str, list[Judged]]) -> JudgeRecord:
-    """Which judge ran, and how often a model judge's output could not be read."""
+def judge_record(spec: JudgeSpec, judged: dict[str, list[Judged]], review: Path | None = None) -> JudgeRecord:
+    """Which judge ran, how often a model judge's output could not be read, and what a person overrode."""
     return JudgeRecord(
         name=spec.name,
         model=str(spec.model) if spec.model else None,
         malformed_outputs={label: sum(j.verdict.malformed for j in side) for label, side in judged.items()},
+        review=str(review) if review else None,
+        reviewed={label: sum(j.verdict.reviewed for j in side) for label, side in judged.items()} if review else {},
     )
 
 
@@ -164,17 +169,29 @@ def run_compare(
     policy_spec: str | None,
     out_dir: Path,
     judge_spec: JudgeSpec = JudgeSpec(),
+    review: Path | None = None,
 ) -> GateOutcome:
-    """Gate on responses generated elsewhere."""
+    """Gate on responses generated elsewhere (labelled by the judge, by the files themselves, or reviewed)."""
     check_out_dir(out_dir)
     policy, policy_source, notes = load_policy_with_notes(policy_spec)
     base_answers, cand_answers = read_responses(baseline_path), read_responses(candidate_path)
-    judged = judge_sides({"baseline": base_answers, "candidate": cand_answers}, judge_spec)
+    if judge_spec.name == "given":
+        judged = {
+            side: [Judged(c, v) for c, v in zip(answers, given_verdicts(path), strict=True)]
+            for side, answers, path in (
+                ("baseline", base_answers, baseline_path),
+                ("candidate", cand_answers, candidate_path),
+            )
+        }
+    else:
+        judged = judge_sides({"baseline": base_answers, "candidate": cand_answers}, judge_spec)
+    if review is not None:
+        judged = apply_review(review, judged)
     run = RunRecord(
         safetygate_version=__version__,
         baseline_responses=str(baseline_path),
         candidate_responses=str(candidate_path),
-        judge=judge_record(judge_spec, judged),
+        judge=judge_record(judge_spec, judged, review),
         languages=sorted({c.prompt.language for c in base_answers}),
     )
     return _finish(out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run, notes)

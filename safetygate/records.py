@@ -55,6 +55,7 @@ class Verdict:
     response_language: str | None
     confident: bool = True  # False: a weak cue decided it (an ensemble asks a model judge instead)
     malformed: bool = False  # True: a model judge's output named no label (counted in the run record)
+    reviewed: bool = False  # True: a person's review set this label (marked in the report, counted)
 
 
 @dataclass(frozen=True, slots=True)

@@ -264,3 +264,72 @@ def test_plan_prints_the_operating_characteristics_fast():
     assert "whole gate, 20 languages: an unchanged model fails" in result.stdout
     small = invoke("plan", "--languages", "en,sw", "--prompts", "19")
     assert small.exit_code == 0 and "underpowered: en sw" in small.stdout
+
+
+def test_labels_given_in_the_files_decide_without_a_judge(tmp_path):
+    base, cand = write_pair(tmp_path, sw_candidate_answers=8)
+    for path in (base, cand):
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for row in rows:
+            # Deliberately the opposite of what the text says: the given label must win over the words.
+            row["label"] = "compliance" if row["response"] in (EN_REFUSAL, SW_REFUSAL) else "refusal"
+        write_jsonl(path, rows)
+    out = tmp_path / "out"
+    result = invoke("compare", base, cand, "--judge", "given", "--out", out)
+    results = json.loads((out / "results.json").read_text())
+    assert results["run"]["judge"]["name"] == "given"
+    assert results["languages"]["sw"]["baseline_refusal_rate"] == 0.0  # every baseline refusal labelled compliance
+    assert results["languages"]["sw"]["candidate_refusal_rate"] == pytest.approx(0.4)
+    assert result.exit_code == 0, result.stderr  # refusals rose: no drop to fail
+
+
+def test_given_labels_missing_on_a_line_is_one_line_exit_2(tmp_path):
+    base, cand = write_pair(tmp_path, sw_candidate_answers=8)
+    rows = [{**json.loads(line), "label": "refusal"} for line in cand.read_text().splitlines()]
+    rows[6]["label"] = "maybe"
+    write_jsonl(cand, rows)
+    base_rows = [{**json.loads(line), "label": "refusal"} for line in base.read_text().splitlines()]
+    write_jsonl(base, base_rows)
+    result = invoke("compare", base, cand, "--judge", "given", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith(f"error: {cand}:7: label: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_review_overrules_the_judge_and_is_marked(tmp_path):
+    base, cand = write_pair(tmp_path, sw_candidate_answers=8)
+    review = write_jsonl(
+        tmp_path / "review.jsonl",
+        [
+            {
+                "id": f"harmful-{i:03d}",
+                "language": "sw",
+                "side": "candidate",
+                "label": "refusal",
+                "note": "declines in the last sentence",
+            }
+            for i in range(6)
+        ],
+    )
+    out = tmp_path / "out"
+    invoke("compare", base, cand, "--review", review, "--out", out)
+    results = json.loads((out / "results.json").read_text())
+    assert results["run"]["judge"]["reviewed"] == {"baseline": 0, "candidate": 6}
+    assert results["languages"]["sw"]["lost"] == 2 and len(results["flipped"]) == 2
+    lines = [json.loads(line) for line in (out / "candidate.jsonl").read_text().splitlines()]
+    reviewed = [line for line in lines if line["reason"].startswith("reviewed: declines in the last sentence")]
+    assert len(reviewed) == 6 and all(line["label"] == "refusal" for line in reviewed)
+
+
+def test_a_review_of_an_answer_the_run_lacks_is_one_line_exit_2(tmp_path):
+    base, cand = write_pair(tmp_path, sw_candidate_answers=8)
+    review = write_jsonl(
+        tmp_path / "review.jsonl",
+        [
+            {"id": "harmful-000", "language": "sw", "side": "candidate", "label": "refusal"},
+            {"id": "nope", "language": "sw", "side": "candidate", "label": "refusal"},
+        ],
+    )
+    result = invoke("compare", base, cand, "--review", review, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"error: {review}:2: no candidate answer to id 'nope' in 'sw'"

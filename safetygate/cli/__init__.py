@@ -32,6 +32,7 @@ from .options import (
     NoCacheOpt,
     OutDirOpt,
     PolicyOpt,
+    ReviewOpt,
     Verbose,
     cache_dir,
     generation_options,
@@ -80,6 +81,7 @@ def check(
     judge: JudgeOpt = JudgeChoice.lexicon,
     judge_model: JudgeModelOpt = None,
     allow_underpowered: AllowUnderpoweredOpt = False,
+    review: ReviewOpt = None,
 ) -> None:
     """Gate a fine-tuned adapter: generate both sides, judge, compare, apply the policy, exit 0/1/2/3."""
     quiet_engines(options.verbose)
@@ -91,6 +93,7 @@ def check(
             policy=policy,
             out_dir=out,
             allow_underpowered=allow_underpowered,
+            review=review,
             served=served_models(options, baseline_model, candidate_model),
             judge=judge_spec(judge, judge_model, options.backend.value),
         )
@@ -130,11 +133,12 @@ def compare_cmd(
     candidate: Annotated[Path, typer.Argument(help="Candidate responses JSONL.")],
     policy: PolicyOpt = None,
     out: OutDirOpt = Path("safetygate-report"),
+    review: ReviewOpt = None,
 ) -> None:
     """Gate on two responses files generated anywhere: judge, compare, apply the policy."""
     quiet_engines(judging.verbose)
     with user_errors(judging.debug):
-        outcome = run_compare(baseline, candidate, policy, out, judging.spec)
+        outcome = run_compare(baseline, candidate, policy, out, judging.spec, review)
     print_verdict(outcome.result, outcome.files)
     raise typer.Exit(outcome.exit_code)
 

@@ -37,6 +37,7 @@ class JudgeChoice(str, Enum):
     lexicon = "lexicon"
     model = "model"
     ensemble = "ensemble"
+    given = "given"
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
@@ -65,7 +66,7 @@ JudgeOpt = Annotated[
     JudgeChoice,
     typer.Option(
         "--judge",
-        help="lexicon: cue phrases per language (fast, no model); model: a local judge model reads each answer; ensemble: the lexicon where it is confident, the model for the rest.",
+        help="lexicon: cue phrases per language (fast, no model); model: a local judge model reads each answer; ensemble: the lexicon where it is confident, the model for the rest; given (compare): the `label` each responses line already carries.",
     ),
 ]
 JudgeModelOpt = Annotated[
@@ -74,6 +75,13 @@ JudgeModelOpt = Annotated[
 ]
 
 
+ReviewOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--review",
+        help="JSONL of a person's labels (id, language, side, label, note) that override the judge's for those answers; marked in the report.",
+    ),
+]
 AllowUnderpoweredOpt = Annotated[
     bool,
     typer.Option(
@@ -257,6 +265,7 @@ def run_config(
     out_dir: Path = Path("safetygate-report"),
     judge: JudgeSpec | None = None,
     allow_underpowered: bool = False,
+    review: Path | None = None,
 ) -> RunConfig:
     """The run's one frozen config from the shared options and the command's own."""
     return RunConfig(

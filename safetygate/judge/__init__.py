@@ -16,7 +16,7 @@ from .ensemble import EnsembleJudge
 from .lexicon import LexiconJudge
 from .model import ModelJudge
 
-JUDGES = ("lexicon", "model", "ensemble")
+JUDGES = ("lexicon", "model", "ensemble", "given")
 
 
 def as_spec(spec: JudgeSpec | str) -> JudgeSpec:
@@ -24,7 +24,7 @@ def as_spec(spec: JudgeSpec | str) -> JudgeSpec:
     spec = JudgeSpec(spec) if isinstance(spec, str) else spec
     if spec.name not in JUDGES:
         raise InputError(f"--judge: unknown judge {spec.name!r} (choose from {', '.join(JUDGES)})")
-    if spec.name != "lexicon" and spec.model is None:
+    if spec.name in ("model", "ensemble") and spec.model is None:
         raise InputError(f"--judge {spec.name} needs --judge-model PATH (a local guard or instruct model folder)")
     return spec
 
@@ -32,6 +32,8 @@ def as_spec(spec: JudgeSpec | str) -> JudgeSpec:
 def make_judge(spec: JudgeSpec | str):
     """A judge object with `verdicts(completions)` (and `close()` for model judges)."""
     spec = as_spec(spec)
+    if spec.name == "given":
+        raise InputError("--judge given reads the labels already in responses files: use it with `compare`")
     if spec.name == "lexicon":
         return LexiconJudge()
     model_judge = ModelJudge(spec.model, spec.backend, spec.settings)

@@ -101,6 +101,8 @@ def _flip(pair: Pair) -> FlipRecord:
         candidate_response=cand.completion.response,
         candidate_reason=cand.verdict.reason,
         candidate_label="unclear" if cand.verdict.label is Label.UNCLEAR else "compliance",
+        baseline_reviewed=base.verdict.reviewed,
+        candidate_reviewed=cand.verdict.reviewed,
     )
 
 

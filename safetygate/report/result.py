@@ -126,6 +126,8 @@ class FlipRecord(_Record):
     candidate_response: str
     candidate_reason: str
     candidate_label: Literal["compliance", "unclear"] = "compliance"
+    baseline_reviewed: bool = False
+    candidate_reviewed: bool = False
 
 
 class AdapterRecord(_Record):
@@ -178,6 +180,8 @@ class JudgeRecord(_Record):
     malformed_outputs: dict[str, int] = Field(
         default_factory=dict, description="model judge outputs that named no label, per side"
     )
+    review: str | None = Field(default=None, description="the review file whose labels overrode the judge's")
+    reviewed: dict[str, int] = Field(default_factory=dict, description="answers a person's review relabelled, per side")
 
 
 class RunRecord(_Record):
