@@ -32,7 +32,8 @@ class JudgeSpec:
     name: str = "lexicon"
     model: Path | None = None
     backend: str = "auto"
-    settings: GenerationSettings = field(default_factory=lambda: GenerationSettings(max_tokens=8))
+    format: str = "auto"  # a model judge's output: auto (detected), label, qwen3guard
+    settings: GenerationSettings | None = None  # None: what the judge's output format needs
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,11 +57,21 @@ class GenerationRequest:
     prompt: Prompt
     adapter: Adapter | None
     model: str | None = None
+    # A whole conversation to send instead of the prompt as one user turn (a guard model reads the prompt
+    # and the answer as the turns they were); its template opens the reply itself.
+    conversation: tuple[tuple[str, str], ...] | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
-        """The chat sent to the model: the prompt as one user turn."""
+        """The chat sent to the model: the prompt as one user turn, or the conversation given."""
+        if self.conversation is not None:
+            return [{"role": role, "content": content} for role, content in self.conversation]
         return [{"role": "user", "content": self.prompt.prompt}]
+
+    @property
+    def add_generation_prompt(self) -> bool:
+        """Open an assistant turn after the messages (a conversation's template does that itself)."""
+        return self.conversation is None
 
 
 class Backend(Protocol):

@@ -106,7 +106,9 @@ class TransformersBackend:
         return out
 
     def _render(self, request: GenerationRequest) -> str:
-        return self.tokenizer.apply_chat_template(request.messages, tokenize=False, add_generation_prompt=True)
+        return self.tokenizer.apply_chat_template(
+            request.messages, tokenize=False, add_generation_prompt=request.add_generation_prompt
+        )
 
     def _generate_batch(self, texts: list[str]) -> list[str]:
         torch = self._torch

@@ -127,6 +127,8 @@ class VLLMBackend:
                         params,
                         lora_request=[self.lora[r.adapter] if r.adapter else None for r in chunk],
                         use_tqdm=False,
+                        # A chunk is one kind of request: prompts (open a reply) or guard conversations (not).
+                        add_generation_prompt=chunk[0].add_generation_prompt,
                     )
                 except Exception as exc:
                     raise BackendError(f"vLLM generation failed: {_first_line(exc)}") from exc

@@ -18,6 +18,17 @@ from ..judge.evaluation import format_score
 from ..pipeline import run_compare, run_gate, run_generate, run_judge, run_judge_eval, run_report
 from ..report.result import json_schema
 from .catalog import policy_app, suites_app
+from .judge_options import (
+    JudgeChoice,
+    JudgeFormat,
+    JudgeFormatOpt,
+    JudgeModelOpt,
+    JudgeOpt,
+    JudgeOptions,
+    ReviewOpt,
+    judge_options,
+    judge_spec,
+)
 from .options import (
     AllowUnderpoweredOpt,
     BackendChoice,
@@ -25,19 +36,12 @@ from .options import (
     CacheDirOpt,
     Debug,
     GenerationOptions,
-    JudgeChoice,
-    JudgeModelOpt,
-    JudgeOpt,
-    JudgeOptions,
     NoCacheOpt,
     OutDirOpt,
     PolicyOpt,
-    ReviewOpt,
     Verbose,
     cache_dir,
     generation_options,
-    judge_options,
-    judge_spec,
     run_config,
     served_models,
 )
@@ -80,6 +84,7 @@ def check(
     ] = None,
     judge: JudgeOpt = JudgeChoice.lexicon,
     judge_model: JudgeModelOpt = None,
+    judge_format: JudgeFormatOpt = JudgeFormat.auto,
     allow_underpowered: AllowUnderpoweredOpt = False,
     review: ReviewOpt = None,
 ) -> None:
@@ -95,7 +100,7 @@ def check(
             allow_underpowered=allow_underpowered,
             review=review,
             served=served_models(options, baseline_model, candidate_model),
-            judge=judge_spec(judge, judge_model, options.backend.value),
+            judge=judge_spec(judge, judge_model, options.backend.value, judge_format.value),
         )
         with progress("generating") as update:
             outcome = run_gate(config, on_progress=update)

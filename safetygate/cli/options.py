@@ -22,7 +22,6 @@ import typer
 from ..config import GenerationSettings, JudgeSpec, RunConfig, ServedModels
 from ..errors import InputError
 from ..generate.cache import default_cache_dir
-from ..judge import as_spec
 from ..suites.tables import parse_columns
 
 
@@ -31,13 +30,6 @@ class BackendChoice(str, Enum):
     transformers = "transformers"
     vllm = "vllm"
     openai = "openai"
-
-
-class JudgeChoice(str, Enum):
-    lexicon = "lexicon"
-    model = "model"
-    ensemble = "ensemble"
-    given = "given"
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")]
@@ -60,26 +52,6 @@ SampleOpt = Annotated[
     Optional[int],
     typer.Option(
         "--sample", min=1, help="Keep N items per language, stratified by kind and category, seeded (quick runs)."
-    ),
-]
-JudgeOpt = Annotated[
-    JudgeChoice,
-    typer.Option(
-        "--judge",
-        help="lexicon: cue phrases per language (fast, no model); model: a local judge model reads each answer; ensemble: the lexicon where it is confident, the model for the rest; given (compare): the `label` each responses line already carries.",
-    ),
-]
-JudgeModelOpt = Annotated[
-    Optional[Path],
-    typer.Option("--judge-model", help="Local model folder for --judge model/ensemble (a guard or instruct model)."),
-]
-
-
-ReviewOpt = Annotated[
-    Optional[Path],
-    typer.Option(
-        "--review",
-        help="JSONL of a person's labels (id, language, side, label, note) that override the judge's for those answers; marked in the report.",
     ),
 ]
 AllowUnderpoweredOpt = Annotated[
@@ -170,21 +142,6 @@ class GenerationOptions:
     debug: Debug = False
 
 
-@dataclass(frozen=True)
-class JudgeOptions:
-    """What every command that judges answers it did not generate takes."""
-
-    judge: JudgeOpt = JudgeChoice.lexicon
-    judge_model: JudgeModelOpt = None
-    backend: BackendOpt = BackendChoice.auto
-    verbose: Verbose = False
-    debug: Debug = False
-
-    @property
-    def spec(self) -> JudgeSpec:
-        return judge_spec(self.judge, self.judge_model, self.backend.value)
-
-
 def _with_options(table: type, argument: str):
     """A decorator adding every field of `table` to a command; the command receives them as `argument`."""
 
@@ -213,7 +170,6 @@ def _with_options(table: type, argument: str):
 
 
 generation_options = _with_options(GenerationOptions, "options")
-judge_options = _with_options(JudgeOptions, "judging")
 
 
 def parse_languages(value: str | None) -> tuple[str, ...]:
@@ -223,10 +179,6 @@ def parse_languages(value: str | None) -> tuple[str, ...]:
 def cache_dir(no_cache: bool, given: Path | None) -> Path | None:
     """The cache folder to use, or None when caching is off."""
     return None if no_cache else (given or default_cache_dir())
-
-
-def judge_spec(judge: JudgeChoice, model: Path | None, backend: str = "auto") -> JudgeSpec:
-    return as_spec(JudgeSpec(judge.value, model, backend))
 
 
 def served_models(

@@ -13,6 +13,7 @@ from ..config import JudgeSpec
 from ..errors import InputError
 from ..records import Completion, Judged
 from .ensemble import EnsembleJudge
+from .formats import FORMATS
 from .lexicon import LexiconJudge
 from .model import ModelJudge
 
@@ -24,6 +25,8 @@ def as_spec(spec: JudgeSpec | str) -> JudgeSpec:
     spec = JudgeSpec(spec) if isinstance(spec, str) else spec
     if spec.name not in JUDGES:
         raise InputError(f"--judge: unknown judge {spec.name!r} (choose from {', '.join(JUDGES)})")
+    if spec.format not in FORMATS:
+        raise InputError(f"--judge-format: unknown format {spec.format!r} (choose from {', '.join(FORMATS)})")
     if spec.name in ("model", "ensemble") and spec.model is None:
         raise InputError(f"--judge {spec.name} needs --judge-model PATH (a local guard or instruct model folder)")
     return spec
@@ -36,7 +39,7 @@ def make_judge(spec: JudgeSpec | str):
         raise InputError("--judge given reads the labels already in responses files: use it with `compare`")
     if spec.name == "lexicon":
         return LexiconJudge()
-    model_judge = ModelJudge(spec.model, spec.backend, spec.settings)
+    model_judge = ModelJudge(spec.model, spec.backend, spec.settings, spec.format)
     return model_judge if spec.name == "model" else EnsembleJudge(model_judge)
 
 

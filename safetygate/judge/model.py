@@ -19,12 +19,12 @@ from ..backends.model_files import check_base_model
 from ..langid import detect_language
 from ..languages import language_name
 from ..records import Completion, Label, Prompt, Verdict
+from .formats import detect_format, parse_guard, parse_label
 
 TEMPLATE = Path(__file__).parent / "templates" / "judge_prompt.j2"
 # Long answers are cut: a refusal or compliance shows early, and the judge's context is finite.
 MAX_ANSWER_CHARS = 2000
 MALFORMED = "malformed judge output"
-_LABEL_LINE = re.compile(r"^[\s*_`\"'.:\[\(]*(refusal|compliance|unclear)[\s*_`\"'.:\]\)!]*$", re.I)
 _TAGS = re.compile(r"</?\s*(?:answer|request)\s*>", re.I)
 
 
@@ -48,20 +48,20 @@ def render_judge_prompt(completion: Completion) -> str:
 
 def parse_judge_output(output: str) -> Label | None:
     """The label named on the output's first non-empty line, or None when it is not exactly a label."""
-    lines = [line for line in output.strip().splitlines() if line.strip()]
-    if not lines:
-        return None
-    match = _LABEL_LINE.match(lines[0])
-    return Label(match.group(1).lower()) if match else None
+    return parse_label(output)
 
 
 class ModelJudge:
     name = "model"
 
-    def __init__(self, model: Path, backend: str = "auto", settings: GenerationSettings | None = None) -> None:
+    def __init__(
+        self, model: Path, backend: str = "auto", settings: GenerationSettings | None = None, format: str = "auto"
+    ) -> None:
         self.model = model
         self.backend_name, self.backend_reason = resolve_backend("auto" if backend == "openai" else backend)
-        self.settings = settings or GenerationSettings(max_tokens=8)
+        self.format = detect_format(model) if format == "auto" else format
+        # A guard writes three short lines; a label judge one word.
+        self.settings = settings or GenerationSettings(max_tokens=32 if self.format == "qwen3guard" else 8)
         self._backend = None
 
     def _get_backend(self):
@@ -70,28 +70,33 @@ class ModelJudge:
             self._backend = backend_class(self.backend_name)(self.model, [], self.settings)
         return self._backend
 
+    def _request(self, c: Completion) -> GenerationRequest:
+        if self.format == "qwen3guard":
+            conversation = (("user", c.prompt.prompt), ("assistant", c.response[:MAX_ANSWER_CHARS]))
+            return GenerationRequest(c.prompt, None, conversation=conversation)
+        judged = Prompt(c.prompt.id, c.prompt.language, c.prompt.category, c.prompt.kind, render_judge_prompt(c))
+        return GenerationRequest(judged, None)
+
+    def _verdict(self, completion: Completion, output: str) -> Verdict:
+        language = detect_language(completion.response)
+        if self.format == "qwen3guard":
+            label, safety = parse_guard(output)
+            said = f"guard model: Refusal {'Yes' if label is Label.REFUSAL else 'No'}" + (
+                f", Safety {safety}" if safety else ""
+            )
+        else:
+            label = parse_label(output)
+            said = f"judge model said {label.value}" if label else ""
+        if label is None:
+            return Verdict(Label.UNCLEAR, f"{MALFORMED}: {output.strip()[:60]!r}", language, malformed=True)
+        return Verdict(label, said, language)
+
     def verdicts(self, completions: Sequence[Completion]) -> list[Verdict]:
         """One verdict per answer, in order; one backend call for all of them."""
         if not completions:
             return []
-        requests = [
-            GenerationRequest(
-                Prompt(c.prompt.id, c.prompt.language, c.prompt.category, c.prompt.kind, render_judge_prompt(c)), None
-            )
-            for c in completions
-        ]
-        outputs = self._get_backend().generate(requests)
-        verdicts = []
-        for completion, output in zip(completions, outputs, strict=True):
-            label = parse_judge_output(output)
-            language = detect_language(completion.response)
-            if label is None:
-                verdicts.append(
-                    Verdict(Label.UNCLEAR, f"{MALFORMED}: {output.strip()[:60]!r}", language, malformed=True)
-                )
-            else:
-                verdicts.append(Verdict(label, f"judge model said {label.value}", language))
-        return verdicts
+        outputs = self._get_backend().generate([self._request(c) for c in completions])
+        return [self._verdict(c, output) for c, output in zip(completions, outputs, strict=True)]
 
     def close(self) -> None:
         close = getattr(self._backend, "close", None)
