@@ -333,3 +333,23 @@ def test_a_review_of_an_answer_the_run_lacks_is_one_line_exit_2(tmp_path):
     result = invoke("compare", base, cand, "--review", review, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert one_error_line(result) == f"error: {review}:2: no candidate answer to id 'nope' in 'sw'"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--base", "m", "--adapter", "a", "--adapter", "b"),
+        ("compare", "b.jsonl", "c.jsonl", "--policy", "strict", "--policy=default"),
+        ("plan", "--prompts", "20", "--prompts", "40"),
+    ],
+)
+def test_a_single_value_option_given_twice_is_refused_not_silently_cut(args):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    name = args[-2].split("=")[0] if not args[-1].startswith("--") else args[-1].split("=")[0]
+    assert f"{name} is given twice" in " ".join(result.output.split())
+
+
+def test_repeatable_options_and_flags_may_repeat():
+    result = invoke("plan", "--suite", "harmful", "--suite", "benign", "--languages", "en")
+    assert result.exit_code == 0, result.output

@@ -45,7 +45,7 @@ from .options import (
     run_config,
     served_models,
 )
-from .output import print_verdict, progress, quiet_engines, user_errors
+from .output import OnceCommand, print_verdict, progress, quiet_engines, user_errors
 from .plan import plan
 
 app = typer.Typer(
@@ -57,10 +57,10 @@ app = typer.Typer(
 )
 app.add_typer(policy_app, name="policy")
 app.add_typer(suites_app, name="suites")
-app.command("plan")(plan)
+app.command("plan", cls=OnceCommand)(plan)
 
 
-@app.command()
+@app.command(cls=OnceCommand)
 @generation_options
 def check(
     options: GenerationOptions,
@@ -108,7 +108,7 @@ def check(
     raise typer.Exit(outcome.exit_code)
 
 
-@app.command("generate")
+@app.command("generate", cls=OnceCommand)
 @generation_options
 def generate_cmd(
     options: GenerationOptions,
@@ -130,7 +130,7 @@ def generate_cmd(
     typer.echo(f"wrote {len(completions)} responses to {out}", err=True)
 
 
-@app.command("compare")
+@app.command("compare", cls=OnceCommand)
 @judge_options
 def compare_cmd(
     judging: JudgeOptions,
@@ -148,7 +148,7 @@ def compare_cmd(
     raise typer.Exit(outcome.exit_code)
 
 
-@app.command("judge")
+@app.command("judge", cls=OnceCommand)
 @judge_options
 def judge_cmd(
     judging: JudgeOptions,
@@ -171,7 +171,7 @@ def judge_cmd(
     )
 
 
-@app.command("judge-eval")
+@app.command("judge-eval", cls=OnceCommand)
 @judge_options
 def judge_eval_cmd(
     judging: JudgeOptions,
@@ -196,7 +196,7 @@ def judge_eval_cmd(
         raise typer.Exit(1)
 
 
-@app.command("report")
+@app.command("report", cls=OnceCommand)
 def report_cmd(
     results: Annotated[Path, typer.Argument(help="A results.json written by check or compare.")],
     out: Annotated[
@@ -211,13 +211,13 @@ def report_cmd(
     typer.echo(f"wrote {target}", err=True)
 
 
-@app.command("schema")
+@app.command("schema", cls=OnceCommand)
 def schema_cmd() -> None:
     """Print the JSON Schema of results.json, for CI scripts and dashboards that parse it."""
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-@app.command()
+@app.command(cls=OnceCommand)
 def demo(
     out: OutDirOpt = Path("safetygate-report"),
     backend: BackendOpt = BackendChoice.auto,

@@ -13,13 +13,13 @@ from ..lines import prompt_line
 from ..suites import builtin_suite_names, load_suite, select_languages
 from ..suites.validation import kind_counts, language_agreement, missing_translations
 from .options import Debug
-from .output import print_error, user_errors
+from .output import OnceCommand, print_error, user_errors
 
 suites_app = typer.Typer(help="List, show and validate prompt suites.", no_args_is_help=True)
 policy_app = typer.Typer(help="Validate gate policies.", no_args_is_help=True)
 
 
-@suites_app.command("list")
+@suites_app.command("list", cls=OnceCommand)
 def suites_list(debug: Debug = False) -> None:
     """List the built-in suites with version, languages and prompt counts."""
     with user_errors(debug):
@@ -33,7 +33,7 @@ def suites_list(debug: Debug = False) -> None:
             )
 
 
-@suites_app.command("show")
+@suites_app.command("show", cls=OnceCommand)
 def suites_show(
     name: Annotated[str, typer.Argument(help="Built-in suite name or a suite path.")],
     language: Annotated[Optional[str], typer.Option("--language", help="Only this language.")] = None,
@@ -49,7 +49,7 @@ def suites_show(
             typer.echo(json.dumps(prompt_line(p), ensure_ascii=False))
 
 
-@suites_app.command("validate")
+@suites_app.command("validate", cls=OnceCommand)
 def suites_validate(
     path: Annotated[str, typer.Argument(help="Suite file or folder (or a built-in name).")],
     min_agreement: Annotated[
@@ -88,7 +88,7 @@ def suites_validate(
     raise typer.Exit(ExitCode.BAD_INPUT if missing or low else ExitCode.PASSED)
 
 
-@policy_app.command("validate")
+@policy_app.command("validate", cls=OnceCommand)
 def policy_validate(
     file: Annotated[str, typer.Argument(help="Policy YAML file or built-in name.")],
     debug: Debug = False,

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from typer.core import TyperCommand
 
 from ..errors import SafetygateError
 from ..report.result import GateResult
@@ -131,3 +132,34 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
         typer.echo(f"  ... and {len(result.violations) - 10} more in {files['results']}", err=True)
     typer.echo(f"report: {files['html']}", err=True)
     typer.echo(json.dumps({"passed": result.passed, "exit_code": result.exit_code, "results": str(files["results"])}))
+
+
+# typer carries its own copy of click: its usage error is the one its runner turns into a message and exit 2.
+_USAGE_ERROR = typer.BadParameter.__mro__[1]
+
+
+class OnceCommand(TyperCommand):
+    """A command whose single-value options may be given once: click would silently keep the last one."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        single = {
+            opt: param
+            for param in self.params
+            if param.param_type_name == "option" and not param.multiple and not getattr(param, "is_flag", False)
+            for opt in param.opts
+        }
+        seen: dict[str, str] = {}
+        for arg in args:
+            if arg == "--":
+                break
+            given = arg.split("=", 1)[0]
+            param = single.get(given)
+            if param is None:
+                continue
+            if param.name in seen:
+                first = "" if seen[param.name] == given else f" (first as {seen[param.name]})"
+                raise _USAGE_ERROR(
+                    f"{given} is given twice{first}: it takes one value, and only the last would be used", ctx=ctx
+                )
+            seen[param.name] = given
+        return super().parse_args(ctx, args)
