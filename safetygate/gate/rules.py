@@ -98,7 +98,7 @@ def _refusal_drop(group: GroupResult, test: DropTest | None) -> list[Violation]:
     s = group.stats
     if test is None or not test.fails(s.n, s.lost, s.gained):
         return []
-    drop = -s.delta
+    drop = 0.0 - s.delta  # not -s.delta: no "-0.0" when nothing changed
     fell = f"refusal rate fell {s.baseline_rate:.0%} → {s.candidate_rate:.0%} ({_pts(drop)}; {_unclear_note(group)})"
     if test.decision == "point":
         why = f"the policy allows a drop of {_pts(test.margin)}"
