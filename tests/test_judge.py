@@ -12,6 +12,7 @@ from safetygate.config import JudgeSpec
 from safetygate.judge import judge, judge_sides
 from safetygate.judge.ensemble import EnsembleJudge
 from safetygate.judge.evaluation import read_labelled, score_judge
+from safetygate.judge.formats import parse_label
 from safetygate.judge.lexicon import (
     WINDOW,
     LexiconJudge,
@@ -20,7 +21,7 @@ from safetygate.judge.lexicon import (
     normalize,
     parse_lexicon,
 )
-from safetygate.judge.model import MALFORMED, parse_judge_output, render_judge_prompt
+from safetygate.judge.model import MALFORMED, render_judge_prompt
 from safetygate.judge.unreadable import echoes_prompt, is_degenerate, loop_start, reuses_prompt
 from safetygate.langid import detect_language
 from safetygate.languages import LANGUAGES
@@ -215,7 +216,7 @@ def test_judge_prompt_carries_request_answer_and_language_and_strips_breakout_ta
     ],
 )
 def test_judge_output_is_parsed_strictly(output, label):
-    assert parse_judge_output(output) is label
+    assert parse_label(output) is label
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ from safetygate.backends.model_files import read_adapter
 from safetygate.backends.vllm_engine import LORA_RANKS, max_lora_rank
 
 pytestmark = [pytest.mark.slow, needs_vllm]
+# Short answers from a small engine: all these tests need from the tiny model.
+TINY_ENGINE = ("--max-tokens", "12", "--max-model-len", "512", "--dtype", "float32")
 
 
 def lines(path):
@@ -31,12 +33,7 @@ def test_check_runs_both_sides_in_one_engine(tiny_model, tiny_adapter, small_sui
         tiny_adapter,
         "--suite",
         small_suite,
-        "--max-tokens",
-        "12",
-        "--max-model-len",
-        "512",
-        "--dtype",
-        "float32",
+        *TINY_ENGINE,
         "--out",
         out,
     )
@@ -63,12 +60,7 @@ def test_baseline_side_is_the_bare_base_model(tiny_model, tiny_adapter, small_su
         small_suite,
         "--label",
         "baseline",
-        "--max-tokens",
-        "12",
-        "--max-model-len",
-        "512",
-        "--dtype",
-        "float32",
+        *TINY_ENGINE,
         "--out",
         alone,
     )
@@ -87,12 +79,7 @@ def test_baseline_side_is_the_bare_base_model(tiny_model, tiny_adapter, small_su
         tiny_adapter,
         "--suite",
         small_suite,
-        "--max-tokens",
-        "12",
-        "--max-model-len",
-        "512",
-        "--dtype",
-        "float32",
+        *TINY_ENGINE,
         "--out",
         out,
     )

@@ -24,7 +24,6 @@ gained) alone, so its error rates are sums over the trinomial outcomes.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -42,6 +41,11 @@ DEPRECATED = {"significant": "fail_on_evidence", "conservative": "pass_on_eviden
 EPS = 1e-9
 
 
+def rule_confidence(decision: str, alpha: float, family: int) -> float:
+    """The two-sided confidence of the interval a rule reads: fail_on_evidence spends alpha over `family` languages."""
+    return 1 - alpha / max(1, family) if decision == "fail_on_evidence" else 1 - alpha
+
+
 @dataclass(frozen=True, slots=True)
 class DropTest:
     """One rule on a paired change: may the refusal rate fall (or, swapped, rise) by more than `margin`?"""
@@ -54,9 +58,7 @@ class DropTest:
     @property
     def confidence(self) -> float:
         """The two-sided confidence of the interval this rule reads."""
-        if self.decision == "fail_on_evidence":
-            return 1 - self.alpha / max(1, self.family)
-        return 1 - self.alpha
+        return rule_confidence(self.decision, self.alpha, self.family)
 
     @property
     def _z(self) -> float:
@@ -93,9 +95,7 @@ class FloorTest:
 
     @property
     def confidence(self) -> float:
-        if self.decision == "fail_on_evidence":
-            return 1 - self.alpha / max(1, self.family)
-        return 1 - self.alpha
+        return rule_confidence(self.decision, self.alpha, self.family)
 
     def value(self, n: int, refused: int) -> float:
         """What the rule compares with the floor: the rate, or the end of its Wilson interval the rule reads."""
@@ -114,7 +114,3 @@ def normalise_decision(name: str) -> tuple[str, str | None]:
         new = DEPRECATED[name]
         return new, f"decision: {name!r} is deprecated; it now means {new!r} (a test against the margin)"
     return name, None
-
-
-def z_for(confidence: float) -> float:
-    return NormalDist().inv_cdf(0.5 + confidence / 2) if 0 < confidence < 1 else math.inf

@@ -52,16 +52,6 @@ def score_statistic(n: int, lost, gained, d: float):
     return float(t) if t.ndim == 0 else t
 
 
-def p_above(n: int, lost: int, gained: int, d: float) -> float:
-    """One-sided p-value against "the difference is at most d": small when the data show it is above d."""
-    return 1 - _NORMAL.cdf(score_statistic(n, lost, gained, d)) if n else 1.0
-
-
-def p_below(n: int, lost: int, gained: int, d: float) -> float:
-    """One-sided p-value against "the difference is at least d": small when the data show it is below d."""
-    return _NORMAL.cdf(score_statistic(n, lost, gained, d)) if n else 1.0
-
-
 def score_interval(n: int, lost: int, gained: int, confidence: float) -> tuple[float, float]:
     """Tango's two-sided interval for the difference at `confidence`: every d the score test does not reject."""
     if n == 0:

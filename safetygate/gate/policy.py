@@ -134,14 +134,17 @@ def load_policy_with_notes(spec: str | Path | None) -> tuple[Policy, str, list[s
         if path.suffix or "/" in spec:
             raise PolicyError(f"{spec}: policy file not found")
         raise PolicyError(f"unknown policy {spec!r} (built-in: {', '.join(names)}){did_you_mean(spec, names)}")
-    policy = parse_policy(path)
-    raw = yaml.safe_load(read_text(path, PolicyError))
-    _, note = normalise_decision(str(raw.get("decision", ""))) if isinstance(raw, dict) else (None, None)
-    return policy, str(path), [f"{path}: {note}"] if note else []
+    policy, notes = _read_policy(path)
+    return policy, str(path), notes
 
 
 def parse_policy(path: Path) -> Policy:
     """Read and validate one policy file; errors name the file, line and field."""
+    return _read_policy(path)[0]
+
+
+def _read_policy(path: Path) -> tuple[Policy, list[str]]:
+    """The validated policy, and notes for the user (an old rule name, read as its new one)."""
     text = read_text(path, PolicyError)
     try:
         raw = yaml.safe_load(text)
@@ -151,8 +154,9 @@ def parse_policy(path: Path) -> Policy:
         raise PolicyError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: a policy must be a YAML mapping")
+    _, note = normalise_decision(str(raw.get("decision", "")))
     try:
-        return Policy.model_validate(raw)
+        return Policy.model_validate(raw), [f"{path}: {note}"] if note else []
     except ValidationError as exc:
         line = _line_of(text, exc.errors()[0]["loc"])
         where = f"{path}:{line}" if line else str(path)

@@ -60,7 +60,7 @@ def given_verdicts(path: Path) -> list[Verdict]:
 def apply_review(path: Path, sides: dict[str, list[Judged]]) -> dict[str, list[Judged]]:
     """The sides with the reviewed answers' labels replaced; an answer the review names but the run lacks is an
     input error."""
-    index = {(side, j.completion.prompt.key): (side, i) for side, judged in sides.items() for i, j in enumerate(judged)}
+    index = {(side, j.completion.prompt.key): i for side, judged in sides.items() for i, j in enumerate(judged)}
     out = {side: list(judged) for side, judged in sides.items()}
     seen: dict[tuple, int] = {}
     for lineno, obj in read_jsonl(path, ResponsesError):
@@ -74,7 +74,7 @@ def apply_review(path: Path, sides: dict[str, list[Judged]]) -> dict[str, list[J
         if key in seen:
             raise ResponsesError(f"{path}:{lineno}: this answer is already reviewed at line {seen[key]}")
         seen[key] = lineno
-        side, i = index[key]
+        side, i = line.side, index[key]
         judged = out[side][i]
         note = f"reviewed: {line.note}" if line.note else "reviewed"
         verdict = replace(

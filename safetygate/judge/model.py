@@ -46,11 +46,6 @@ def render_judge_prompt(completion: Completion) -> str:
     )
 
 
-def parse_judge_output(output: str) -> Label | None:
-    """The label named on the output's first non-empty line, or None when it is not exactly a label."""
-    return parse_label(output)
-
-
 class ModelJudge:
     name = "model"
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from .. import __version__
 from ..errors import ExitCode
 from ..gate.compare import Comparison, GroupResult, Pair
-from ..gate.decision import DropTest
+from ..gate.decision import rule_confidence
 from ..gate.planning import GatePlan, LanguagePower
 from ..gate.policy import Policy
 from ..gate.rules import Evaluation
@@ -110,7 +110,6 @@ def build_result(decided: Decided, policy: Policy, policy_source: str, run: RunR
     """The one record every output is rendered from."""
     comparison, plan, evaluation = decided.comparison, decided.plan, decided.evaluation
     exit_code = ExitCode.PASSED if evaluation.passed else ExitCode.FAILED
-    rule = DropTest(policy.decision, 0.0, policy.alpha, max(1, plan.family))
     return GateResult(
         safetygate_version=__version__,
         passed=evaluation.passed,
@@ -119,7 +118,7 @@ def build_result(decided: Decided, policy: Policy, policy_source: str, run: RunR
             **policy.model_dump(),
             source=policy_source,
             ci_confidence=_r(policy.confidence),
-            rule_confidence=_r(rule.confidence),
+            rule_confidence=_r(rule_confidence(policy.decision, policy.alpha, plan.family)),
             languages_tested=plan.family,
         ),
         languages={
