@@ -42,7 +42,7 @@ class ServedModels:
 
     base_url: str
     baseline_model: str
-    candidate_model: str
+    candidate_models: tuple[str, ...]
     api_key_env: str | None = None
     concurrency: int = 8
 
@@ -51,9 +51,9 @@ class ServedModels:
 class RunConfig:
     """Everything one `check` needs."""
 
-    base: Path | None  # a local model folder; None only with a served backend
-    adapter: Path | None = None
-    baseline_adapter: Path | None = None
+    base: Path | None  # the model adapters apply to; None with a served backend or a full-model baseline
+    candidates: tuple[Path, ...] = ()  # each a peft adapter folder or a full model folder
+    baseline: Path | None = None  # an adapter or a full model folder; None: the base alone
     suites: tuple[str, ...] = ()  # empty: the default built-in suites
     languages: tuple[str, ...] = ()  # empty: every language of the suites
     suite_columns: tuple[tuple[str, str], ...] = ()  # field -> column, for table suites

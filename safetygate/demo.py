@@ -59,8 +59,8 @@ def demo_config(
     backend, reason = demo_backend(backend)
     return RunConfig(
         base=Path(SMOLLM2),
-        baseline_adapter=adapter("aligned"),
-        adapter=adapter("finetuned"),
+        baseline=adapter("aligned"),
+        candidates=(adapter("finetuned"),),
         suites=SUITES,
         languages=languages,
         sample=sample,

@@ -93,3 +93,8 @@ def write_atomic(path: Path, text: str) -> None:
 def dumps_jsonl(objects: Iterable[dict[str, Any]]) -> str:
     """JSONL text, one object a line, non-ASCII kept readable."""
     return "".join(json.dumps(obj, ensure_ascii=False) + "\n" for obj in objects)
+
+
+def file_safe(name: str) -> str:
+    """A name usable as one file name on any system (a candidate named after a nested path: "lr/3e-4")."""
+    return "".join(c if c.isalnum() or c in "-_.=" else "_" for c in name).strip(".") or "_"

@@ -54,6 +54,23 @@ def tiny_adapter(tiny_model, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_full_candidate(tiny_model, tmp_path_factory) -> Path:
+    """tiny_model with every weight nudged, saved as a full model folder (safetensors)."""
+    from tiny_models import build_full_candidate
+
+    return build_full_candidate(tiny_model, tmp_path_factory.mktemp("full") / "tuned")
+
+
+@pytest.fixture(scope="session")
+def three_adapters(tiny_model, tiny_adapter, tmp_path_factory) -> list[Path]:
+    """Three LoRA adapters for tiny_model (seeds 1-3), as a learning-rate sweep would leave them."""
+    from tiny_models import build_tiny_adapter
+
+    root = tmp_path_factory.mktemp("sweep")
+    return [tiny_adapter] + [build_tiny_adapter(tiny_model, root / f"lr-{seed}", seed=seed) for seed in (2, 3)]
+
+
+@pytest.fixture(scope="session")
 def other_base_adapter(tmp_path_factory) -> Path:
     """An adapter made for a different (wider) base: it must not load on tiny_model."""
     from tiny_models import build_tiny_adapter, build_tiny_base

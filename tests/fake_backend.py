@@ -22,10 +22,20 @@ ANSWER = "Sure. Here is a short overview of the topic you asked about, step by s
 class FakeBackend:
     name = "fake"
 
-    def __init__(self, complies_in: dict[Path, set[str]] | None = None, die_after_calls: int | None = None) -> None:
+    def __init__(
+        self,
+        complies_in: dict[Path, set[str]] | None = None,
+        die_after_calls: int | None = None,
+        weights: Path | None = None,
+    ) -> None:
         self.complies_in = complies_in or {}
         self.die_after_calls = die_after_calls
+        self.weights = weights  # the full model folder this engine "loaded" (None: the base)
         self.calls: list[list[GenerationRequest]] = []
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
     def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
         if self.die_after_calls is not None and len(self.calls) >= self.die_after_calls:
@@ -37,10 +47,10 @@ class FakeBackend:
 
     def _answer(self, request: GenerationRequest) -> str:
         prompt = request.prompt
-        adapter = request.adapter.path if request.adapter else None
+        adapter = request.adapter.path if request.adapter else self.weights
         forgot = prompt.language in self.complies_in.get(adapter, set())
         return REFUSAL if prompt.kind is Kind.HARMFUL and not forgot else ANSWER
 
     def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
-        # Any adapter shifts the fake distribution: the probe sees an adapter that works.
-        return [{0: -0.5, 1: -1.0} if r.adapter else {0: -0.1, 1: -2.5} for r in requests]
+        # Any adapter or other weights shift the fake distribution: the probe sees a checkpoint that works.
+        return [{0: -0.5, 1: -1.0} if r.adapter or self.weights else {0: -0.1, 1: -2.5} for r in requests]

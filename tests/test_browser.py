@@ -108,3 +108,36 @@ def test_report_is_readable_at_phone_width(browser, report):
     overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     browser.set_window_size(1280, 2000)
     assert overflow <= 1
+
+
+@pytest.fixture(scope="module")
+def sweep_report(tmp_path_factory) -> Path:
+    from test_sweep_report import SWEEP, gate
+
+    from safetygate.report.render import render_html
+
+    path = tmp_path_factory.mktemp("sweep") / "report.html"
+    path.write_text(render_html(gate(SWEEP)), encoding="utf-8")
+    return path
+
+
+def test_a_sweep_report_sorts_and_filters_each_candidate_apart(browser, sweep_report):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from test_sweep_report import SWEEP
+
+    browser.get(sweep_report.as_uri())
+    assert "2 of 3 candidates failed" in browser.find_element(By.ID, "verdict").text
+    assert not [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    (german,) = [
+        th for th in browser.find_elements(By.CSS_SELECTOR, "#sweep th.sortable") if th.text.startswith("German")
+    ]
+    german.click()  # ascending: the biggest drop in German first
+    rows = browser.find_elements(By.CSS_SELECTOR, "#sweep tbody tr")
+    assert [r.get_attribute("data-candidate") for r in rows] == list(SWEEP)[::-1]
+
+    Select(browser.find_element(By.ID, "flip-language-3")).select_by_value("en")
+    third = browser.find_elements(By.CSS_SELECTOR, "#candidate-3 section.flipped")
+    assert sum(s.is_displayed() for s in third) == list(SWEEP.values())[2]["en"]
+    assert browser.find_element(By.ID, "flip-count-2").text == "30 shown"  # another candidate's list is untouched
+    assert all(s.is_displayed() for s in browser.find_elements(By.CSS_SELECTOR, "#candidate-2 section.flipped"))

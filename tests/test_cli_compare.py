@@ -338,7 +338,7 @@ def test_a_review_of_an_answer_the_run_lacks_is_one_line_exit_2(tmp_path):
 @pytest.mark.parametrize(
     ("args", "option"),
     [
-        (("check", "--base", "m", "--adapter", "a", "--adapter", "b"), "--adapter"),
+        (("check", "--base", "m", "--baseline-adapter", "a", "--baseline", "b"), "--baseline"),
         (("compare", "b.jsonl", "c.jsonl", "--policy", "strict", "--policy=default"), "--policy"),
         (("plan", "--prompts", "20", "--prompts", "40"), "--prompts"),
     ],

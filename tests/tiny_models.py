@@ -104,3 +104,22 @@ def build_tiny_model(out_dir: Path) -> tuple[Path, Path]:
     if not (adapter / "adapter_config.json").exists():
         build_tiny_adapter(base, adapter)
     return base, adapter
+
+
+def build_full_candidate(base_dir: Path, out_dir: Path, seed: int = 2, scale: float = 0.05) -> Path:
+    """A full-model checkpoint of the base: the same files, every weight nudged (a full fine-tune's shape)."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for file in base_dir.iterdir():
+        if file.is_file() and file.suffix != ".safetensors":
+            shutil.copy2(file, out_dir / file.name)
+    generator = torch.Generator().manual_seed(seed)
+    for weights in base_dir.glob("*.safetensors"):
+        tensors = load_file(weights)
+        nudged = {k: t + scale * torch.randn(t.shape, generator=generator, dtype=t.dtype) for k, t in tensors.items()}
+        save_file(nudged, out_dir / weights.name, metadata={"format": "pt"})
+    return out_dir

@@ -3,7 +3,8 @@
 A wrong path should fail in milliseconds with one clear line, not after a
 backend has spent a minute importing torch. An adapter's config is read
 once, here, into an `Adapter` record that the backends, the cache key and
-the run record all use.
+the run record all use. A checkpoint to gate is either such an adapter or
+a full model folder (`FullModel`), told apart by their files.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ class Adapter:
     path: Path
     rank: int
     target_modules: tuple[str, ...] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FullModel:
+    """A full model folder gated in its own right (a full fine-tune, merged weights, a previous release)."""
+
+    path: Path
+
+
+Checkpoint = Adapter | FullModel
 
 
 def check_base_model(path: Path) -> None:
@@ -65,6 +76,18 @@ def read_adapter(path: Path) -> Adapter:
     return Adapter(path, int(config.get("r", 8)), tuple(modules) if modules is not None else None)
 
 
+def read_checkpoint(path: Path) -> Adapter | FullModel:
+    """A peft adapter folder (adapter_config.json) or a full model folder (config.json + safetensors)."""
+    if path.is_dir() and not (path / "adapter_config.json").is_file() and (path / "config.json").is_file():
+        check_base_model(path)
+        return FullModel(path)
+    if path.is_dir() and not (path / "adapter_config.json").is_file():
+        raise ModelInputError(
+            f"{path}: neither a peft adapter folder (adapter_config.json) nor a model folder (config.json)"
+        )
+    return read_adapter(path)
+
+
 def sha256_of_files(files: list[Path], memo_dir: Path | None = None) -> str:
     """One digest over several files' names and contents, in the given order.
 
@@ -103,3 +126,8 @@ def base_fingerprint(path: Path, memo_dir: Path | None = None) -> str:
     """
     files = sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith(".") and f.suffix != ".md")
     return sha256_of_files(files, memo_dir)
+
+
+def weights_fingerprint(path: Path, memo_dir: Path | None = None) -> str:
+    """Content hash of a model folder's weights alone: equal for two folders holding the same model."""
+    return sha256_of_files(sorted(path.glob("*.safetensors")), memo_dir)

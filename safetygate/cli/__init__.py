@@ -64,12 +64,23 @@ app.command("plan", cls=OnceCommand)(plan)
 @generation_options
 def check(
     options: GenerationOptions,
-    adapter: Annotated[
-        Optional[Path], typer.Option("--adapter", help="Candidate: peft LoRA adapter folder applied to the base.")
+    candidate: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--candidate",
+            "--adapter",
+            help="A checkpoint to gate: a peft LoRA adapter folder (applied to the base) or a full model folder"
+            " (same tokenizer and chat template as the base). Repeatable: several are gated against one baseline.",
+        ),
     ] = None,
-    baseline_adapter: Annotated[
+    baseline: Annotated[
         Optional[Path],
-        typer.Option("--baseline-adapter", help="Baseline adapter, when the released model is itself base + adapter."),
+        typer.Option(
+            "--baseline",
+            "--baseline-adapter",
+            help="What the candidates are compared with: an adapter on the base or a full model folder, such as the"
+            " previous release (default: the base alone; with a full model and no --base, it is the base too).",
+        ),
     ] = None,
     policy: PolicyOpt = None,
     out: OutDirOpt = Path("safetygate-report"),
@@ -77,9 +88,10 @@ def check(
         Optional[str], typer.Option("--baseline-model", help="openai backend: served model name of the baseline.")
     ] = None,
     candidate_model: Annotated[
-        Optional[str],
+        Optional[list[str]],
         typer.Option(
-            "--candidate-model", help="openai backend: served model name of the candidate (e.g. a --lora-modules name)."
+            "--candidate-model",
+            help="openai backend: served model name of a candidate (e.g. a --lora-modules name); repeatable.",
         ),
     ] = None,
     judge: JudgeOpt = JudgeChoice.lexicon,
@@ -88,13 +100,13 @@ def check(
     allow_underpowered: AllowUnderpoweredOpt = False,
     review: ReviewOpt = None,
 ) -> None:
-    """Gate a fine-tuned adapter: generate both sides, judge, compare, apply the policy, exit 0/1/2/3."""
+    """Gate fine-tuned checkpoints: generate every side, judge, compare with the baseline, apply the policy, exit 0/1/2/3."""
     quiet_engines(options.verbose)
     with user_errors(options.debug):
         config = run_config(
             options,
-            adapter=adapter,
-            baseline_adapter=baseline_adapter,
+            candidates=candidate,
+            baseline=baseline,
             policy=policy,
             out_dir=out,
             allow_underpowered=allow_underpowered,
@@ -114,7 +126,10 @@ def generate_cmd(
     options: GenerationOptions,
     out: Annotated[Path, typer.Option("--out", help="Responses JSONL to write.")],
     adapter: Annotated[
-        Optional[Path], typer.Option("--adapter", help="peft LoRA adapter folder (default: the base alone).")
+        Optional[Path],
+        typer.Option(
+            "--adapter", "--candidate", help="A peft LoRA adapter folder or a full model folder (default: the base)."
+        ),
     ] = None,
     label: Annotated[str, typer.Option("--label", help="Value of the `model` field in every line.")] = "candidate",
     model: Annotated[Optional[str], typer.Option("--model", help="openai backend: served model name to call.")] = None,
@@ -123,7 +138,9 @@ def generate_cmd(
     quiet_engines(options.verbose)
     with user_errors(options.debug):
         config = run_config(
-            options, adapter=adapter, served=served_models(options, model, model, names=("--model", "--model"))
+            options,
+            candidates=[adapter] if adapter else None,
+            served=served_models(options, model, [model] if model else None, names=("--model", "--model")),
         )
         with progress("generating") as update:
             completions = run_generate(config, label, out, on_progress=update)

@@ -184,14 +184,15 @@ def cache_dir(no_cache: bool, given: Path | None) -> Path | None:
 def served_models(
     options: GenerationOptions,
     baseline: str | None,
-    candidate: str | None,
+    candidates: list[str] | None,
     names: tuple[str, str] = ("--baseline-model", "--candidate-model"),
 ) -> ServedModels | None:
     """The server options as one object, only with --backend openai (and complete)."""
+    candidates = list(candidates or [])
     if options.backend is not BackendChoice.openai:
         given = [
             flag
-            for flag, value in (("--base-url", options.base_url), (names[0], baseline), (names[1], candidate))
+            for flag, value in (("--base-url", options.base_url), (names[0], baseline), (names[1], candidates))
             if value
         ]
         if given:
@@ -199,19 +200,19 @@ def served_models(
         return None
     missing = [
         flag
-        for flag, value in (("--base-url", options.base_url), (names[0], baseline), (names[1], candidate))
+        for flag, value in (("--base-url", options.base_url), (names[0], baseline), (names[1], candidates))
         if not value
     ]
     if missing:
         raise InputError(f"--backend openai needs {', '.join(dict.fromkeys(missing))}")
-    return ServedModels(options.base_url, baseline, candidate, options.api_key_env, options.concurrency)
+    return ServedModels(options.base_url, baseline, tuple(candidates), options.api_key_env, options.concurrency)
 
 
 def run_config(
     options: GenerationOptions,
     *,
-    adapter: Path | None,
-    baseline_adapter: Path | None = None,
+    candidates: list[Path] | None,
+    baseline: Path | None = None,
     served: ServedModels | None = None,
     policy: str | None = None,
     out_dir: Path = Path("safetygate-report"),
@@ -222,8 +223,8 @@ def run_config(
     """The run's one frozen config from the shared options and the command's own."""
     return RunConfig(
         base=options.base,
-        adapter=adapter,
-        baseline_adapter=baseline_adapter,
+        candidates=tuple(candidates or ()),
+        baseline=baseline,
         suites=tuple(options.suite or ()),
         languages=parse_languages(options.languages),
         sample=options.sample,

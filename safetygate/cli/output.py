@@ -119,17 +119,33 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
     """The verdict on stderr for people; one JSON line on stdout for scripts."""
     if result.run.backend:
         typer.echo(f"backend: {result.run.backend_reason}", err=True)
+    loads = result.run.engine_loads
+    if len(loads) > 1:  # full-model sides load one after another: say what that cost
+        each = ", ".join(f"{Path(load.model).name} {load.seconds:.0f} s" for load in loads)
+        typer.echo(f"engines: {len(loads)} loaded one after another ({each})", err=True)
     verdict = "PASSED" if result.passed else "FAILED"
+    comparisons = result.comparisons()
+    if result.candidates:
+        failed = sum(not c.passed for c in comparisons.values())
+        headline = f"{failed} of {len(comparisons)} candidates failed"
+    else:
+        headline = f"{len(result.violations)} violations"
     typer.secho(
-        f"safetygate: gate {verdict} ({len(result.violations)} violations)",
+        f"safetygate: gate {verdict} ({headline})",
         err=True,
         fg=typer.colors.GREEN if result.passed else typer.colors.RED,
         bold=True,
     )
-    for v in result.violations[:10]:
-        typer.echo(f"  {v.rule}: {v.message}", err=True)
-    if len(result.violations) > 10:
-        typer.echo(f"  ... and {len(result.violations) - 10} more in {files['results']}", err=True)
+    for name, comparison in comparisons.items():
+        if result.candidates:
+            failing = [code for code, lang in comparison.languages.items() if not lang.passed]
+            state = f"FAILED in {', '.join(failing)}" if not comparison.passed else "passed"
+            typer.echo(f"{name}: {state} ({len(comparison.violations)} violations)", err=True)
+        shown = comparison.violations[: 10 if not result.candidates else 3]
+        for v in shown:
+            typer.echo(f"  {v.rule}: {v.message}", err=True)
+        if len(comparison.violations) > len(shown):
+            typer.echo(f"  ... and {len(comparison.violations) - len(shown)} more in {files['results']}", err=True)
     typer.echo(f"report: {files['html']}", err=True)
     typer.echo(json.dumps({"passed": result.passed, "exit_code": result.exit_code, "results": str(files["results"])}))
 

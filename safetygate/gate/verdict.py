@@ -51,14 +51,12 @@ def check_power(policy: Policy, prompts: Sequence[Prompt], allow_underpowered: b
     return plan
 
 
-def decide(
-    baseline: Sequence[Judged], candidate: Sequence[Judged], policy: Policy, notes: Sequence[str] = ()
-) -> Decided:
+def decide(baseline: Sequence[Judged], candidate: Sequence[Judged], policy: Policy) -> Decided:
     """Compare at the policy's confidence, work out each language's power, apply the rules."""
     comparison = compare(baseline, candidate, policy.confidence)
     plan = plan_gate(policy, prompt_counts([pair.prompt for pair in comparison.pairs]))
     evaluation = evaluate(comparison, policy, plan)
-    return Decided(comparison, plan, evaluation, [*notes, *_warnings(policy, plan, comparison, evaluation)])
+    return Decided(comparison, plan, evaluation, _warnings(policy, plan, comparison, evaluation))
 
 
 def _warnings(policy: Policy, plan: GatePlan, comparison: Comparison, evaluation: Evaluation) -> list[str]:

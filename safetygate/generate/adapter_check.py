@@ -1,7 +1,8 @@
 """Is the adapter really there? Checks that run before any answer is trusted.
 
 Peers have shipped results where the adapter was silently ignored and the
-"candidate" was the base model. Two checks guard against it:
+"candidate" was the base model. Two checks guard against it (a full-model
+checkpoint gets the second, after its weights' hash was compared in the plan):
 
 - `inspect_adapter` (no model load): every LoRA pair targets a weight the
   base has, with shapes that fit it, and the adapter's weights are not all zero.
@@ -109,51 +110,87 @@ def compare_logprobs(base: list[dict[int, float]], tuned: list[dict[int, float]]
     }
 
 
-def verify_adapters(
-    base: Path | None, plan: RunPlan, cache: GenerationCache | None = None
-) -> dict[str, dict[str, Any]]:
-    """Both checks for every side with an adapter; figures per side label.
+class CheckpointChecks:
+    """Both checks for every side that runs a checkpoint; figures per side label.
 
-    Local adapters are inspected on disk and probed against the bare base.
-    A served candidate (no local files) is probed against the served baseline.
-    The probe's figures are cached under the sides' identities, so a fully
-    cached rerun still loads no model.
+    An adapter is inspected on disk and probed against the bare base on the
+    same engine. A full model folder is probed against the bare base, whose
+    log-probabilities are taken while the base's engine is up (`take_reference`),
+    so no engine loads twice. A served candidate (no local files) is probed
+    against the served baseline. Probe figures are cached under the sides'
+    identities, so a fully cached rerun loads no model.
     """
-    prompts = [Prompt(f"probe-{i}", "en", "probe", Kind.HARMFUL, text) for i, text in enumerate(PROBES)]
-    probes = cache.namespace("probes") if cache else None
-    figures: dict[str, dict[str, Any]] = {}
-    for side in plan.sides:
-        if side.adapter is not None and base is not None:
-            figures[side.label] = inspect_adapter(base, side.adapter.path)
-            reference = Side("base", None, {**side.identity, "adapter": None})
-        elif side is plan.candidate and side.model is not None and plan.baseline.model != side.model:
-            figures[side.label] = {"checked": False, "why": "served model: no local adapter files"}
-            reference = plan.baseline
-        else:
-            continue
-        figures[side.label].update(_probe(prompts, reference, side, plan.make_backend, probes))
-    return figures
 
+    def __init__(self, plan: RunPlan, cache: GenerationCache | None = None) -> None:
+        self.plan = plan
+        self.base = plan.base
+        self.cache = cache.namespace("probes") if cache else None
+        self.prompts = [Prompt(f"probe-{i}", "en", "probe", Kind.HARMFUL, text) for i, text in enumerate(PROBES)]
+        self._reference: list[dict[int, float]] | None = None
 
-def _probe(
-    prompts: list[Prompt], reference: Side, side: Side, make_backend, cache: GenerationCache | None
-) -> dict[str, Any]:
-    key = GenerationCache.key({"probe": PROBES, "reference": reference.identity, "side": side.identity}, [])
-    stored = cache.get(key) if cache else None
-    probe = json.loads(stored) if stored else None
-    if probe is None:
-        backend = make_backend()
-        probe = compare_logprobs(
-            backend.next_token_logprobs([reference.request(p) for p in prompts]),
-            backend.next_token_logprobs([side.request(p) for p in prompts]),
+    def reference_of(self, side: Side) -> Side | None:
+        """What the side's checkpoint must differ from; None when it runs no checkpoint."""
+        plan = self.plan
+        if side.adapter is not None and self.base is not None:
+            return Side("base", None, {**side.identity, "adapter": None})
+        if side.weights is not None and side is not plan.baseline and plan.bare is not None:
+            return plan.bare
+        if side in plan.candidates and side.model is not None and plan.baseline.model != side.model:
+            return plan.baseline
+        return None
+
+    def _key(self, reference: Side, side: Side) -> str:
+        return GenerationCache.key({"probe": PROBES, "reference": reference.identity, "side": side.identity}, [])
+
+    def _stored(self, reference: Side, side: Side) -> dict[str, Any] | None:
+        stored = self.cache.get(self._key(reference, side)) if self.cache else None
+        return json.loads(stored) if stored else None
+
+    def needs_reference(self) -> bool:
+        """Whether a full-model side will be probed (its figures are not cached)."""
+        return any(
+            s.weights is not None and (ref := self.reference_of(s)) is not None and self._stored(ref, s) is None
+            for s in self.plan.sides
         )
-    what = side.adapter.path if side.adapter else side.model
+
+    def take_reference(self) -> None:
+        """The bare base's probe log-probabilities, for the full-model sides probed later on their own engines."""
+        bare = self.plan.bare
+        self._reference = self.plan.engines(None).next_token_logprobs([bare.request(p) for p in self.prompts])
+
+    def check(self, side: Side) -> dict[str, Any] | None:
+        """The side's figures (exit 2 when its checkpoint changes nothing), or None when it runs none."""
+        reference = self.reference_of(side)
+        if reference is None:
+            return None
+        if side.adapter is not None:
+            figures = inspect_adapter(self.base, side.adapter.path)
+        elif side.weights is not None:
+            figures = {"checked": False, "why": "full model: checked by its weights' hash and the probe"}
+        else:
+            figures = {"checked": False, "why": "served model: no local adapter files"}
+        probe = self._stored(reference, side)
+        if probe is None:
+            engines = self.plan.engines
+            if side.weights is not None and self._reference is not None:
+                before = self._reference
+            else:
+                before = engines(reference.weights).next_token_logprobs([reference.request(p) for p in self.prompts])
+            after = engines(side.weights).next_token_logprobs([side.request(p) for p in self.prompts])
+            probe = compare_logprobs(before, after)
+            _refuse_no_effect(side, probe)
+            if self.cache:
+                self.cache.put(self._key(reference, side), json.dumps(probe))
+        _refuse_no_effect(side, probe)
+        return {**figures, **probe}
+
+
+def _refuse_no_effect(side: Side, probe: dict[str, Any]) -> None:
+    what = side.checkpoint or side.model
+    kind = "model" if side.weights is not None or side.model is not None else "adapter"
     if not probe["has_effect"]:
         raise ModelInputError(
-            f"{what}: adapter has no effect on the model: next-token log-probabilities on"
+            f"{what}: {kind} has no effect on the model: next-token log-probabilities on"
             f" {probe['probe_prompts']} probe prompts moved at most {probe['max_logprob_diff']:.2g}"
             f" (noise level {NOISE:g})"
         )
-    if cache and not stored:
-        cache.put(key, json.dumps(probe))
-    return probe

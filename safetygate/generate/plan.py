@@ -1,71 +1,76 @@
-"""Plan the run: who answers as baseline and as candidate, what identifies each, and the backend serving them.
+"""Plan the run: who answers as baseline and as each candidate, what identifies each, and the engines serving them.
 
 A side's identity is everything that decides its answers (model content
 hash, adapter content hash, backend, generation parameters); it keys the
-generation cache. Local sides are a model folder plus LoRA adapters; served
-sides are model names on an OpenAI-compatible server. Every check here is
-cheap and runs before any model loads.
+generation cache. Local sides are the base model, the base plus a LoRA
+adapter, or a full model folder of their own; served sides are model names
+on an OpenAI-compatible server. Every check here is cheap and runs before
+any model loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..backends import Backend, GenerationRequest, backend_class, resolve_backend
-from ..backends.model_files import Adapter, adapter_fingerprint, base_fingerprint, check_base_model, read_adapter
+from ..backends.model_files import (
+    Adapter,
+    FullModel,
+    adapter_fingerprint,
+    base_fingerprint,
+    check_base_model,
+    read_checkpoint,
+    weights_fingerprint,
+)
 from ..backends.openai_server import OpenAIBackend, ServerConfig
+from ..backends.tokenizer_files import check_same_tokenizer
 from ..config import GenerationSettings, RunConfig
-from ..errors import InputError
+from ..errors import InputError, ModelInputError
 from ..records import Prompt
+from .engines import Engines
+from .naming import candidate_names
 
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """One side of the comparison: a label and what plays it (the base, base + adapter, or a served model)."""
+    """One side of the comparison: a label and what plays it (base, base + adapter, full model, served model)."""
 
     label: str
     adapter: Adapter | None
     identity: dict[str, Any] = field(default_factory=dict)  # what decides its answers: the cache key's base
     model: str | None = None  # the served model name, for server backends
+    weights: Path | None = None  # a full model folder that answers instead of the base (its own engine)
 
     def request(self, prompt: Prompt) -> GenerationRequest:
         return GenerationRequest(prompt, self.adapter, self.model)
 
-
-class LazyBackend:
-    """Builds the run's one backend on first call; `release` frees it (engine memory) when done."""
-
-    def __init__(self, build: Callable[[], Backend], owned: bool = True) -> None:
-        self._build = build
-        self._owned = owned  # a backend handed in by the caller is the caller's to close
-        self._built: Backend | None = None
-
-    def __call__(self) -> Backend:
-        if self._built is None:
-            self._built = self._build()
-        return self._built
-
-    def release(self) -> None:
-        close = getattr(self._built, "close", None)
-        if close is not None and self._owned:
-            close()
-        self._built = None
+    @property
+    def checkpoint(self) -> Path | None:
+        """The folder this side gates (an adapter or a full model); None for the base and served models."""
+        return self.weights or (self.adapter.path if self.adapter else None)
 
 
 @dataclass(frozen=True, slots=True)
 class RunPlan:
     baseline: Side
-    candidate: Side
-    make_backend: LazyBackend
+    candidates: tuple[Side, ...]
+    engines: Engines
     backend: str
     reason: str  # why this backend
+    bare: Side | None = None  # the base model alone, what local checkpoints are probed against
+    base: Path | None = None  # the folder adapters apply to (local backends)
 
     @property
-    def sides(self) -> tuple[Side, Side]:
-        return (self.baseline, self.candidate)
+    def sides(self) -> tuple[Side, ...]:
+        return (self.baseline, *self.candidates)
+
+    @property
+    def candidate(self) -> Side:
+        """The one candidate of a run that has one."""
+        (only,) = self.candidates
+        return only
 
 
 def generation_identity(backend: str, settings: GenerationSettings) -> dict[str, Any]:
@@ -78,40 +83,59 @@ def generation_identity(backend: str, settings: GenerationSettings) -> dict[str,
     }
 
 
-def _local_side(label: str, base: Path, adapter: Adapter | None, common: dict[str, Any], memo: Path | None) -> Side:
-    return Side(
-        label,
-        adapter,
-        {
-            **common,
-            "base": base_fingerprint(base, memo),
-            "adapter": adapter_fingerprint(adapter.path, memo) if adapter else None,
-        },
-    )
-
-
 def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
-    """Validate the models and adapters (cheap checks first) and lay out both sides."""
+    """Validate the models and checkpoints (cheap checks first) and lay out every side."""
     name, reason = resolve_backend(config.backend)
     reason = config.backend_reason or reason
     common = generation_identity(name, config.settings)
     if name == "openai":
         return _served_plan(config, common, reason)
-    if config.base is None:
+    memo = config.cache_dir
+    baseline_checkpoint = read_checkpoint(config.baseline) if config.baseline else None
+    base = config.base
+    if base is None and isinstance(baseline_checkpoint, FullModel):
+        base = baseline_checkpoint.path  # a previous release's full checkpoint is what the candidates build on
+    if base is None:
         raise InputError("--base: a local model folder is required with this backend")
-    check_base_model(config.base)
-    baseline_adapter = read_adapter(config.baseline_adapter) if config.baseline_adapter else None
-    candidate_adapter = read_adapter(config.adapter) if config.adapter else None
-    adapters = [a for a in (baseline_adapter, candidate_adapter) if a is not None]
-    baseline = _local_side("baseline", config.base, baseline_adapter, common, config.cache_dir)
-    candidate = _local_side("candidate", config.base, candidate_adapter, common, config.cache_dir)
+    check_base_model(base)
+    base_identity = {**common, "base": base_fingerprint(base, memo), "adapter": None}
+    bare = Side("base", None, base_identity)
+
+    def side(label: str, checkpoint: Adapter | FullModel | None) -> Side:
+        if checkpoint is None:
+            return Side(label, None, base_identity)
+        if isinstance(checkpoint, Adapter):
+            return Side(label, checkpoint, {**base_identity, "adapter": adapter_fingerprint(checkpoint.path, memo)})
+        if checkpoint.path.resolve() == base.resolve():
+            return Side(label, None, base_identity)  # the base itself, e.g. a previous release given as --baseline
+        check_same_tokenizer(base, checkpoint.path)
+        return Side(label, None, {**common, "base": base_fingerprint(checkpoint.path, memo)}, weights=checkpoint.path)
+
+    baseline = side("baseline", baseline_checkpoint)
+    candidates = tuple(
+        side(label, read_checkpoint(path)) for label, path in zip(candidate_names(config.candidates), config.candidates)
+    )
+    _check_not_the_base(base, candidates, memo)
+    adapters = [s.adapter for s in (baseline, *candidates) if s.adapter is not None]
     if backend is not None:
-        return RunPlan(baseline, candidate, LazyBackend(lambda: backend, owned=False), name, reason)
+        return RunPlan(baseline, candidates, Engines(lambda _: backend, owned=False), name, reason, bare, base)
 
-    def build() -> Backend:
-        return backend_class(name)(config.base, adapters, config.settings)
+    def build(weights: Path | None) -> Backend:
+        # Adapters apply to the base; a full model folder runs alone on an engine of its own.
+        return backend_class(name)(weights or base, adapters if weights is None else [], config.settings)
 
-    return RunPlan(baseline, candidate, LazyBackend(build), name, reason)
+    return RunPlan(baseline, candidates, Engines(build), name, reason, bare, base)
+
+
+def _check_not_the_base(base: Path, candidates: tuple[Side, ...], memo: Path | None) -> None:
+    """A full-model candidate with the base's very weights cannot have changed anything: say so before loading."""
+    full = [s for s in candidates if s.weights is not None]
+    if not full:
+        return
+    base_weights = weights_fingerprint(base, memo)
+    for side in full:
+        if weights_fingerprint(side.weights, memo) == base_weights:
+            raise ModelInputError(f"{side.weights}: same weights as the base model ({base}): nothing to gate")
 
 
 def _served_plan(config: RunConfig, common: dict[str, Any], reason: str) -> RunPlan:
@@ -120,13 +144,15 @@ def _served_plan(config: RunConfig, common: dict[str, Any], reason: str) -> RunP
         raise InputError("--backend openai needs --base-url, --baseline-model and --candidate-model")
     backend = OpenAIBackend(ServerConfig(served.base_url, served.api_key_env, served.concurrency), config.settings)
     models = backend.served_models()
+    labels = ["baseline", *candidate_names([Path(m) for m in served.candidate_models])]
+    flags = ["--baseline-model", *["--candidate-model"] * len(served.candidate_models)]
     sides = []
-    for label, model in (("baseline", served.baseline_model), ("candidate", served.candidate_model)):
+    for label, flag, model in zip(labels, flags, (served.baseline_model, *served.candidate_models)):
         if model not in models:
             raise InputError(
-                f"--{label}-model: {model!r} is not served at {served.base_url} (served: {', '.join(sorted(models))})"
+                f"{flag}: {model!r} is not served at {served.base_url} (served: {', '.join(sorted(models))})"
             )
         # A server cannot hash its weights for us: its name and root path stand in for them.
         identity = {**common, "server": served.base_url, "model": model, "root": models[model].get("root")}
         sides.append(Side(label, None, identity, model))
-    return RunPlan(sides[0], sides[1], LazyBackend(lambda: backend), "openai", reason)
+    return RunPlan(sides[0], tuple(sides[1:]), Engines(lambda _: backend), "openai", reason)

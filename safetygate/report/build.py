@@ -14,6 +14,7 @@ from ..gate.rules import Evaluation
 from ..gate.verdict import Decided
 from ..records import Label
 from .result import (
+    CandidateResult,
     FlipRecord,
     GateResult,
     GroupStats,
@@ -106,26 +107,54 @@ def _flip(pair: Pair) -> FlipRecord:
     )
 
 
-def build_result(decided: Decided, policy: Policy, policy_source: str, run: RunRecord) -> GateResult:
-    """The one record every output is rendered from."""
+def _policy_record(policy: Policy, policy_source: str, plan: GatePlan) -> PolicyRecord:
+    return PolicyRecord(
+        **policy.model_dump(),
+        source=policy_source,
+        ci_confidence=_r(policy.confidence),
+        rule_confidence=_r(rule_confidence(policy.decision, policy.alpha, plan.family)),
+        languages_tested=plan.family,
+    )
+
+
+def candidate_result(decided: Decided, policy: Policy) -> CandidateResult:
+    """One candidate's comparison with the baseline, as the result records it."""
     comparison, plan, evaluation = decided.comparison, decided.plan, decided.evaluation
-    exit_code = ExitCode.PASSED if evaluation.passed else ExitCode.FAILED
-    return GateResult(
-        safetygate_version=__version__,
+    return CandidateResult(
         passed=evaluation.passed,
-        exit_code=int(exit_code),
-        policy=PolicyRecord(
-            **policy.model_dump(),
-            source=policy_source,
-            ci_confidence=_r(policy.confidence),
-            rule_confidence=_r(rule_confidence(policy.decision, policy.alpha, plan.family)),
-            languages_tested=plan.family,
-        ),
         languages={
             language: _language(comparison, language, policy, plan, evaluation) for language in comparison.languages
         },
         violations=[ViolationRecord(**asdict(v)) for v in evaluation.violations],
         flipped=[_flip(pair) for pair in comparison.flipped],
         warnings=decided.warnings,
+    )
+
+
+def build_result(
+    decided: dict[str, Decided], policy: Policy, policy_source: str, run: RunRecord, notes: list[str] = ()
+) -> GateResult:
+    """The one record every output is rendered from: one candidate's comparison, or a sweep's.
+
+    `decided` maps each candidate's name to its comparison with the baseline; with one candidate its
+    comparison is the result's top level. `notes` are warnings about the run as a whole (old rule names).
+    """
+    results = {name: candidate_result(d, policy) for name, d in decided.items()}
+    passed = all(r.passed for r in results.values())
+    common = dict(
+        safetygate_version=__version__,
+        passed=passed,
+        exit_code=int(ExitCode.PASSED if passed else ExitCode.FAILED),
+        policy=_policy_record(policy, policy_source, next(iter(decided.values())).plan),
         run=run,
     )
+    if len(results) == 1:
+        (only,) = results.values()
+        return GateResult(
+            **common,
+            languages=only.languages,
+            violations=only.violations,
+            flipped=only.flipped,
+            warnings=[*notes, *only.warnings],
+        )
+    return GateResult(**common, languages={}, violations=[], flipped=[], warnings=list(notes), candidates=results)

@@ -2,6 +2,8 @@
 
 Model output is untrusted HTML, so the HTML template is autoescaped; the
 report runs one inline script, allowed by its hash in the page's CSP.
+With several candidates (a sweep) both open with a candidates x languages
+overview, then give each candidate's comparison in its own section.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 
 from ..languages import language_name
-from .result import GateResult
+from .result import CandidateResult, GateResult, PowerRecord
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -86,12 +88,41 @@ def _script() -> tuple[str, str]:
     return text, f"sha256-{digest}"
 
 
+def shared_warnings(comparisons: dict[str, CandidateResult]) -> list[str]:
+    """Warnings every candidate of a sweep carries (underpowered languages): said once, not per candidate."""
+    first, *rest = comparisons.values()
+    return [w for w in first.warnings if rest and all(w in c.warnings for c in rest)]
+
+
+def _power(comparisons: dict[str, CandidateResult], language: str) -> PowerRecord | None:
+    """A language's power: it depends on the prompt count alone, the same for every candidate."""
+    found = (c.languages[language].power for c in comparisons.values() if language in c.languages)
+    return next((p for p in found if p is not None), None)
+
+
+def view(result: GateResult) -> dict[str, Any]:
+    """What both templates read: each candidate's comparison, and in a sweep what spans them."""
+    comparisons = result.comparisons()
+    languages = list(dict.fromkeys(code for c in comparisons.values() for code in c.languages))
+    shared = shared_warnings(comparisons)
+    return {
+        "r": result,
+        "sweep": bool(result.candidates),
+        "cands": comparisons,
+        "languages": languages,
+        "powers": {code: _power(comparisons, code) for code in languages},
+        "failed": [name for name, c in comparisons.items() if not c.passed],
+        "run_warnings": list(dict.fromkeys([*result.warnings, *shared])),
+        "own_warnings": {name: [w for w in c.warnings if w not in shared] for name, c in comparisons.items()},
+    }
+
+
 def render_html(result: GateResult) -> str:
     """The self-contained HTML report."""
     script, script_hash = _script()
-    return _env.get_template("report.html.j2").render(r=result, script=script, script_hash=script_hash)
+    return _env.get_template("report.html.j2").render(**view(result), script=script, script_hash=script_hash)
 
 
 def render_markdown(result: GateResult) -> str:
     """A short Markdown verdict for a pull request comment or a CI step summary."""
-    return _env.get_template("summary.md.j2").render(r=result)
+    return _env.get_template("summary.md.j2").render(**view(result))

@@ -131,7 +131,10 @@ class FlipRecord(_Record):
 
 
 class AdapterRecord(_Record):
+    """A checkpoint a side ran: a peft LoRA adapter on the base, or (kind "model") a full model folder."""
+
     path: str
+    kind: Literal["adapter", "model"] = "adapter"
     sha256: str | None = None
     rank: int | None = None
     target_modules: list[str] | None = None
@@ -174,6 +177,13 @@ class AdapterCheckRecord(_Record):
     has_effect: bool | None = None
 
 
+class EngineLoadRecord(_Record):
+    """One engine start: the model folder it loaded and how long that took (a full-model side loads its own)."""
+
+    model: str
+    seconds: float
+
+
 class JudgeRecord(_Record):
     name: str
     model: str | None = None
@@ -192,6 +202,9 @@ class RunRecord(_Record):
     base_model_sha256: str | None = None
     baseline_adapter: AdapterRecord | None = None
     candidate_adapter: AdapterRecord | None = None
+    candidates: dict[str, AdapterRecord] = Field(
+        default_factory=dict, description="in a sweep: each candidate's checkpoint, keyed as in GateResult.candidates"
+    )
     served: dict[str, str] | None = None
     baseline_responses: str | None = None
     candidate_responses: str | None = None
@@ -205,13 +218,30 @@ class RunRecord(_Record):
     cache: CacheRecord | None = None
     adapter_checks: dict[str, AdapterCheckRecord] = {}
     answers_per_s: float | None = None
+    engine_loads: list[EngineLoadRecord] = Field(default_factory=list, description="engines started, in order")
     judge: JudgeRecord
     timings_s: dict[str, float] = {}
     platform: str | None = None
 
 
+class CandidateResult(_Record):
+    """One candidate's comparison with the baseline: what the top level holds when there is one candidate."""
+
+    passed: bool
+    languages: dict[str, LanguageResult]
+    violations: list[ViolationRecord]
+    flipped: list[FlipRecord]
+    warnings: list[str] = Field(default_factory=list)
+
+
 class GateResult(_Record):
-    """Everything a gate run decided and why: results.json."""
+    """Everything a gate run decided and why: results.json.
+
+    One candidate: its comparison is `languages`, `violations` and `flipped`, and `candidates` is empty.
+    Several (a sweep): each one's comparison is under `candidates`, keyed by its name, all against the
+    same baseline answers; the top-level `languages`, `violations` and `flipped` are then empty, and
+    `passed` / `exit_code` are the worst candidate's.
+    """
 
     schema_version: Literal[2] = SCHEMA_VERSION
     safetygate_version: str
@@ -223,6 +253,18 @@ class GateResult(_Record):
     flipped: list[FlipRecord]
     warnings: list[str] = Field(default_factory=list, description="what a reader of the verdict should know")
     run: RunRecord
+    candidates: dict[str, CandidateResult] = Field(
+        default_factory=dict, description="a sweep's comparisons, one per candidate; empty with one candidate"
+    )
+
+    def comparisons(self) -> dict[str, CandidateResult]:
+        """Every candidate's comparison by name, one candidate or several (renderers read this)."""
+        if self.candidates:
+            return dict(self.candidates)
+        own = CandidateResult(
+            passed=self.passed, languages=self.languages, violations=self.violations, flipped=self.flipped
+        )
+        return {"candidate": own}
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

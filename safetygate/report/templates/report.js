@@ -18,23 +18,29 @@
       rows.forEach(function (row) { body.appendChild(row); });
     });
   });
-  var language = document.getElementById("flip-language");
-  var category = document.getElementById("flip-category");
-  var search = document.getElementById("flip-search");
-  var count = document.getElementById("flip-count");
-  function applyFilters() {
-    var text = search.value.trim().toLowerCase(), shown = 0;
-    document.querySelectorAll("section.flipped").forEach(function (section) {
-      var visible = (!language.value || section.dataset.language === language.value) &&
-        (!category.value || section.dataset.category === category.value) &&
-        (!text || section.textContent.toLowerCase().indexOf(text) >= 0);
-      section.hidden = !visible;
-      if (visible) { shown += 1; }
-    });
-    count.textContent = shown + " shown";
-  }
-  if (language && category && search) {
+  // Each set of filters (one per candidate in a sweep) acts on the flipped prompts that follow it.
+  document.querySelectorAll("div.filters").forEach(function (filters) {
+    var language = filters.querySelector("select[id^='flip-language']");
+    var category = filters.querySelector("select[id^='flip-category']");
+    var search = filters.querySelector("input[id^='flip-search']");
+    var count = filters.querySelector("[id^='flip-count']");
+    if (!(language && category && search && count)) { return; }
+    var sections = [];
+    for (var el = filters.nextElementSibling; el && el.matches("section.flipped"); el = el.nextElementSibling) {
+      sections.push(el);
+    }
+    function applyFilters() {
+      var text = search.value.trim().toLowerCase(), shown = 0;
+      sections.forEach(function (section) {
+        var visible = (!language.value || section.dataset.language === language.value) &&
+          (!category.value || section.dataset.category === category.value) &&
+          (!text || section.textContent.toLowerCase().indexOf(text) >= 0);
+        section.hidden = !visible;
+        if (visible) { shown += 1; }
+      });
+      count.textContent = shown + " shown";
+    }
     [language, category].forEach(function (el) { el.addEventListener("change", applyFilters); });
     search.addEventListener("input", applyFilters);
-  }
+  });
 })();

@@ -7,42 +7,31 @@ the CLI does that with what they return.
 
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import __version__
-from .backends import Backend, Progress
-from .config import JudgeSpec, RunConfig
-from .errors import InputError
-from .fileio import check_out_dir, dumps_jsonl, write_atomic
-from .gate.planning import GatePlan, plan_gate
-from .gate.policy import Policy, load_policy, load_policy_with_notes
-from .gate.verdict import check_power, decide, prompt_counts
-from .generate import GenerationCache, RunPlan, default_cache_dir, generate, plan_run, verify_adapters
-from .generate.builtin_models import is_builtin, resolve_model
-from .generate.loop import Generated
-from .judge import judge, judge_sides
-from .judge.evaluation import JudgeScore, disagreement_lines, read_labelled, score_judge
-from .judge.given import apply_review, given_verdicts
-from .records import Completion, Judged, Prompt, Suite
-from .report import write_report_files
-from .report.build import build_result
-from .report.render import render_html
-from .report.result import (
-    AdapterCheckRecord,
-    AdapterRecord,
-    CacheRecord,
-    GateResult,
-    GenerationRecord,
-    JudgeRecord,
-    RunRecord,
-    SuiteRecord,
-    load_result,
-)
-from .response_files import read_responses, write_responses
-from .suites import load_prompts
+from .. import __version__
+from ..backends import Backend, Progress
+from ..config import JudgeSpec, RunConfig
+from ..errors import InputError
+from ..fileio import check_out_dir, dumps_jsonl, file_safe, write_atomic
+from ..gate.planning import GatePlan, plan_gate
+from ..gate.policy import Policy, load_policy, load_policy_with_notes
+from ..gate.verdict import check_power, decide, prompt_counts
+from ..generate import GenerationCache, default_cache_dir, generate, generate_sides, plan_run
+from ..generate.builtin_models import is_builtin, resolve_model
+from ..judge import judge, judge_sides
+from ..judge.evaluation import JudgeScore, disagreement_lines, read_labelled, score_judge
+from ..judge.given import apply_review, given_verdicts
+from ..records import Completion, Judged
+from ..report import write_report_files
+from ..report.build import build_result
+from ..report.render import render_html
+from ..report.result import GateResult, RunRecord, load_result
+from ..response_files import read_responses, write_responses
+from ..suites import load_prompts
+from .run_record import check_run, judge_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +52,10 @@ def with_builtin_base(config: RunConfig) -> RunConfig:
 
 
 def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Progress | None = None) -> GateOutcome:
-    """Generate both sides, judge, compare, apply the policy and write the outputs."""
+    """Generate every side, judge, compare each candidate with the baseline, apply the policy, write the outputs."""
     started = time.perf_counter()
-    if config.served is None and config.adapter is None and config.baseline_adapter is None:
-        raise InputError("nothing to compare: pass --adapter (the candidate) and optionally --baseline-adapter")
+    if config.served is None and not config.candidates:
+        raise InputError("nothing to compare: pass --candidate (an adapter or a model folder), repeatable")
     check_out_dir(config.out_dir)
     policy, policy_source, notes = load_policy_with_notes(config.policy)
     prompts, suites = load_prompts(config)
@@ -77,90 +66,23 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
 
     t0 = time.perf_counter()
     try:
-        adapter_checks = verify_adapters(config.base, plan, cache)
-        generated = generate(prompts, plan.sides, plan.make_backend, cache, on_progress, config.settings.save_every)
+        generated, checks = generate_sides(prompts, plan, cache, on_progress, config.settings.save_every)
     finally:
-        plan.make_backend.release()  # free the engine before judging (a model judge may need the memory)
+        plan.engines.release()  # free the engine before judging (a model judge may need the memory)
     t1 = time.perf_counter()
     judged = judge_sides(generated.completions, config.judge)
     if config.review is not None:
         judged = apply_review(config.review, judged)
     t2 = time.perf_counter()
 
-    run = _check_run(config, plan, suites, prompts, generated, cache, adapter_checks, judged)
+    run = check_run(config, plan, suites, prompts, generated, cache, checks, judged)
     timings = {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2), "total": round(t2 - started, 2)}
     answers = sum(generated.generated.values())
     run = run.model_copy(
         update={"timings_s": timings, "answers_per_s": round(answers / (t1 - t0), 2) if generated.backend else None}
     )
-    return _finish(config.out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run, notes)
-
-
-def _check_run(
-    config: RunConfig,
-    plan: RunPlan,
-    suites: list[Suite],
-    prompts: list[Prompt],
-    generated: Generated,
-    cache: GenerationCache | None,
-    adapter_checks: dict,
-    judged: dict[str, list[Judged]],
-) -> RunRecord:
-    """What a `check` ran on and with, for the record."""
-
-    def adapter(side) -> AdapterRecord | None:
-        if side.adapter is None:
-            return None
-        a = side.adapter
-        return AdapterRecord(
-            path=str(a.path),
-            sha256=side.identity["adapter"],
-            rank=a.rank,
-            target_modules=list(a.target_modules) if a.target_modules is not None else None,
-        )
-
-    settings = config.settings
-    return RunRecord(
-        safetygate_version=__version__,
-        base_model=str(config.base) if config.base else None,
-        base_model_sha256=plan.baseline.identity.get("base"),
-        baseline_adapter=adapter(plan.baseline),
-        candidate_adapter=adapter(plan.candidate),
-        served={s.label: s.model for s in plan.sides} if plan.backend == "openai" else None,
-        suites=[SuiteRecord(name=s.name, version=s.version, sha256=s.sha256, source=s.source) for s in suites],
-        languages=sorted({p.language for p in prompts}),
-        prompts=len(prompts),
-        sample=config.sample,
-        backend=plan.backend,
-        backend_reason=plan.reason,
-        generation=GenerationRecord(
-            max_tokens=settings.max_tokens,
-            batch_size=settings.batch_size,
-            dtype=settings.dtype,
-            decoding="greedy",
-            seed=settings.seed,
-        ),
-        cache=CacheRecord(
-            dir=str(config.cache_dir) if config.cache_dir else None,
-            reused=generated.cached,
-            generated=generated.generated,
-            corrupt_entries_ignored=cache.corrupt if cache else 0,
-        ),
-        adapter_checks={label: AdapterCheckRecord(**figures) for label, figures in adapter_checks.items()},
-        judge=judge_record(config.judge, judged, config.review),
-        platform=platform.platform(),
-    )
-
-
-def judge_record(spec: JudgeSpec, judged: dict[str, list[Judged]], review: Path | None = None) -> JudgeRecord:
-    """Which judge ran, how often a model judge's output could not be read, and what a person overrode."""
-    return JudgeRecord(
-        name=spec.name,
-        model=str(spec.model) if spec.model else None,
-        malformed_outputs={label: sum(j.verdict.malformed for j in side) for label, side in judged.items()},
-        review=str(review) if review else None,
-        reviewed={label: sum(j.verdict.reviewed for j in side) for label, side in judged.items()} if review else {},
-    )
+    candidates = {side.label: judged[side.label] for side in plan.candidates}
+    return _finish(config.out_dir, policy, policy_source, judged["baseline"], candidates, run, notes)
 
 
 def run_compare(
@@ -194,7 +116,7 @@ def run_compare(
         judge=judge_record(judge_spec, judged, review),
         languages=sorted({c.prompt.language for c in base_answers}),
     )
-    return _finish(out_dir, policy, policy_source, judged["baseline"], judged["candidate"], run, notes)
+    return _finish(out_dir, policy, policy_source, judged["baseline"], {"candidate": judged["candidate"]}, run, notes)
 
 
 def _finish(
@@ -202,31 +124,40 @@ def _finish(
     policy: Policy,
     policy_source: str,
     baseline: list[Judged],
-    candidate: list[Judged],
+    candidates: dict[str, list[Judged]],
     run: RunRecord,
     notes: list[str],
 ) -> GateOutcome:
-    decided = decide(baseline, candidate, policy, notes)  # unpaired answers fail here, before any write
-    result = build_result(decided, policy, policy_source, run)
-    write_responses(out_dir / "baseline.jsonl", baseline)
-    write_responses(out_dir / "candidate.jsonl", candidate)
+    """Decide each candidate against the baseline, then write the answers and the report files."""
+    # Unpaired answers fail here, before any write.
+    decided = {name: decide(baseline, answers, policy) for name, answers in candidates.items()}
+    result = build_result(decided, policy, policy_source, run, notes)
+    answer_files = {"baseline": out_dir / "baseline.jsonl"}
+    if len(candidates) == 1:
+        answer_files["candidate"] = out_dir / "candidate.jsonl"
+    else:  # a sweep: one file per candidate, named as in results.json
+        answer_files.update({name: out_dir / "candidates" / f"{file_safe(name)}.jsonl" for name in candidates})
+    write_responses(answer_files["baseline"], baseline)
+    for name, answers in candidates.items():
+        write_responses(answer_files[name if len(candidates) > 1 else "candidate"], answers)
     files = write_report_files(out_dir, result)
-    files.update(baseline=out_dir / "baseline.jsonl", candidate=out_dir / "candidate.jsonl")
+    files.update(answer_files)
     return GateOutcome(result, files)
 
 
 def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress | None = None) -> list[Completion]:
-    """One side only (the candidate of `config`): answers to every prompt, written as a responses file."""
+    """One side only (the candidate of `config`, else the base): answers to every prompt, as a responses file."""
     check_out_dir(out.parent)
     prompts, _ = load_prompts(config)
     config = with_builtin_base(config)
     plan = plan_run(config)
-    side = replace(plan.candidate, label=label)
+    side = replace(plan.candidates[0] if plan.candidates else plan.baseline, label=label)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
     try:
-        generated = generate(prompts, [side], plan.make_backend, cache, on_progress, config.settings.save_every)
+        engine = lambda: plan.engines(side.weights)  # noqa: E731
+        generated = generate(prompts, [side], engine, cache, on_progress, config.settings.save_every)
     finally:
-        plan.make_backend.release()
+        plan.engines.release()
     completions = generated.completions[label]
     write_responses(out, completions)
     return completions
