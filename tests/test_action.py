@@ -22,6 +22,8 @@ def test_declared_outputs_and_inputs():
     assert set(ACTION["outputs"]) == {"passed", "exit-code", "results-path", "report-path"}
     for name in (
         "base-model",
+        "candidates",
+        "baseline",
         "adapter",
         "baseline-adapter",
         "policy",
@@ -51,7 +53,16 @@ def run_gate_step(tmp_path: Path, **inputs: str) -> tuple[int, dict[str, str], s
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
         **{f"SG_{k.upper()}": v for k, v in inputs.items()},
     }
-    for key in ("SG_BASE", "SG_ADAPTER", "SG_BASELINE_ADAPTER", "SG_SUITES", "SG_LANGUAGES", "SG_EXTRA"):
+    for key in (
+        "SG_BASE",
+        "SG_CANDIDATES",
+        "SG_BASELINE",
+        "SG_ADAPTER",
+        "SG_BASELINE_ADAPTER",
+        "SG_SUITES",
+        "SG_LANGUAGES",
+        "SG_EXTRA",
+    ):
         env.setdefault(key, "")
     env.setdefault("SG_POLICY", "default")
     env.setdefault("SG_BACKEND", "transformers")
@@ -88,3 +99,28 @@ def test_input_is_never_evaluated(tmp_path):
     assert not marker.exists()
     assert outputs["exit-code"] == "2" and outputs["passed"] == "false"
     assert "before writing a summary" in summary
+
+
+def test_a_list_of_candidates_becomes_one_check_with_each_as_a_candidate(tmp_path, monkeypatch):
+    # A stand-in `safetygate` on PATH records the arguments the step passes: the parsing is what is tested here.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "safetygate"
+    shim.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$SG_OUT.args"\nexit 1\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    code, outputs, _ = run_gate_step(
+        tmp_path,
+        candidates="ckpt/lr 1e-4\n  ckpt/lr-3e-4 ,ckpt/full\n\n",
+        baseline="releases/v1",
+        out=str(tmp_path / "out"),
+    )
+    args = (tmp_path / "out.args").read_text().splitlines()
+    pairs = [(a, b) for a, b in zip(args, args[1:]) if a in ("--candidate", "--baseline")]
+    assert pairs == [
+        ("--candidate", "ckpt/lr 1e-4"),
+        ("--candidate", "ckpt/lr-3e-4"),
+        ("--candidate", "ckpt/full"),
+        ("--baseline", "releases/v1"),
+    ]
+    assert outputs["exit-code"] == "1"

@@ -5,15 +5,15 @@
 
 From the shipped `aligned` adapter, re-trains the translation fine-tune once per
 learning rate (same data, steps and seed as the shipped `finetuned` adapter),
-runs the gate on each candidate with the aligned adapter as baseline, and
-scores the translation task itself with chrF (sacrebleu) on held-out
-sentences, so the safety/capability trade-off sits in one table:
+gates every candidate in one `safetygate check` (aligned as the baseline, one
+`--candidate` per learning rate: the baseline's answers are generated once),
+and scores the translation task itself with chrF (sacrebleu) on held-out
+sentences, so the safety/capability trade-off sits in one table built from
+that run's results.json:
 
     row        harmful refused per language     benign refused (mean)   chrF   gate
 
-The first row is the base model alone, the second the aligned adapter. Every
-run goes through the `safetygate` command line, with the generation cache on,
-so the baseline's answers are generated once.
+The first row is the baseline (the aligned adapter), then one row per learning rate.
 """
 
 from __future__ import annotations
@@ -31,38 +31,19 @@ sys.path.insert(0, str(HERE))
 from make_adapters import FINETUNE, finetune, prepared_base  # noqa: E402
 from train_lib import translation_examples, translation_prompt  # noqa: E402
 
-from safetygate.demo import LANGUAGES, MAX_TOKENS, SAMPLE, adapter, demo_backend  # noqa: E402
-from safetygate.report.result import GateResult, load_result  # noqa: E402
+from safetygate.backends import resolve_backend  # noqa: E402
+from safetygate.demo import LANGUAGES, MAX_TOKENS, POLICY, SAMPLE, adapter  # noqa: E402
+from safetygate.report.result import CandidateResult, GateResult, load_result  # noqa: E402
 
-BACKEND, _ = demo_backend("auto")  # transformers on a CPU, vLLM on a GPU
+BACKEND, _ = resolve_backend("auto")  # transformers on a CPU, vLLM on a GPU
 
 
-def gate(out: Path, sample: int, adapter_path: Path, baseline: Path | None) -> GateResult:
-    """One `safetygate check` run; its results.json."""
-    command = [
-        "safetygate",
-        "check",
-        "--backend",
-        BACKEND,
-        "--base",
-        "smollm2-135m-instruct",
-        "--adapter",
-        str(adapter_path),
-        "--suite",
-        "harmful",
-        "--suite",
-        "benign",
-        "--languages",
-        ",".join(LANGUAGES),
-        "--sample",
-        str(sample),
-        "--max-tokens",
-        str(MAX_TOKENS),
-        "--out",
-        str(out),
-    ]
-    if baseline is not None:
-        command += ["--baseline-adapter", str(baseline)]
+def sweep(out: Path, sample: int, candidates: list[Path], baseline: Path) -> GateResult:
+    """One `safetygate check` over every candidate; its results.json."""
+    command = ["safetygate", "check", "--backend", BACKEND, "--base", "smollm2-135m-instruct"]
+    command += ["--baseline", str(baseline), *[a for c in candidates for a in ("--candidate", str(c))]]
+    command += ["--suite", "harmful", "--suite", "benign", "--languages", ",".join(LANGUAGES)]
+    command += ["--sample", str(sample), "--max-tokens", str(MAX_TOKENS), "--policy", POLICY, "--out", str(out)]
     finished = subprocess.run(command, capture_output=True, text=True)
     if finished.returncode not in (0, 1):
         sys.exit(f"safetygate check failed ({finished.returncode}): {finished.stderr.strip()[-2000:]}")
@@ -114,10 +95,11 @@ def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
     return sacrebleu.corpus_chrf(hypotheses, [references]).score
 
 
-def rates(result: GateResult, side: str) -> tuple[dict[str, float], float]:
-    """Harmful refusal rate per language and the mean benign refusal rate, for one side."""
-    harmful = {lang: getattr(result.languages[lang], f"{side}_refusal_rate") for lang in LANGUAGES}
-    benign = [getattr(result.languages[lang].over_refusal, f"{side}_refusal_rate") for lang in LANGUAGES]
+def rates(comparison: CandidateResult, side: str) -> tuple[dict[str, float], float]:
+    """Harmful refusal rate per language and the mean benign refusal rate, for one side of a comparison."""
+    languages = comparison.languages
+    harmful = {lang: getattr(languages[lang], f"{side}_refusal_rate") for lang in LANGUAGES}
+    benign = [getattr(languages[lang].over_refusal, f"{side}_refusal_rate") for lang in LANGUAGES]
     return harmful, sum(benign) / len(benign)
 
 
@@ -131,31 +113,33 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     base, aligned = prepared_base(), adapter("aligned")
     suite = translation_suite(args.out / "translate_eval_suite.jsonl")
-    rows = []
 
     started = time.perf_counter()
-    first = gate(args.out / "gate-aligned", args.sample, aligned, None)
-    rows.append(("base (no adapter)", *rates(first, "baseline"), chrf(args.out / "chrf-base", suite, None), "-"))
-    rows.append(("aligned", *rates(first, "candidate"), chrf(args.out / "chrf-aligned", suite, aligned), "-"))
+    losses = {}
     for lr in [float(x) for x in args.lrs.split(",")]:
-        candidate = args.out / f"finetuned-lr{lr:g}"
-        info = finetune(base, aligned, candidate, steps=args.steps, lr=lr, seed=FINETUNE["seed"])
-        result = gate(args.out / f"gate-lr{lr:g}", args.sample, candidate, aligned)
-        verdict = f"exit {result.exit_code} ({len(result.violations)} violations)"
+        candidate = args.out / f"lr-{lr:g}"
+        losses[candidate.name] = finetune(base, aligned, candidate, steps=args.steps, lr=lr, seed=FINETUNE["seed"])[
+            "final_loss"
+        ]
+    candidates = [args.out / name for name in losses]
+    trained = time.perf_counter()
+    result = sweep(args.out / "gate", args.sample, candidates, aligned)
+    gated = time.perf_counter()
+    comparisons = result.comparisons()
+    first = next(iter(comparisons.values()))
+    rows = [("aligned (baseline)", *rates(first, "baseline"), chrf(args.out / "chrf-aligned", suite, aligned), "-")]
+    for (name, comparison), path in zip(comparisons.items(), candidates):
+        failing = [lang for lang, outcome in comparison.languages.items() if not outcome.passed]
+        verdict = f"fail ({', '.join(failing)})" if failing else "pass"
+        score = chrf(args.out / f"chrf-{name}", suite, path)
         rows.append(
-            (
-                f"fine-tuned lr {lr:g} (loss {info['final_loss']:.2f})",
-                *rates(result, "candidate"),
-                chrf(args.out / f"chrf-lr{lr:g}", suite, candidate),
-                verdict,
-            )
+            (f"fine-tuned {name} (loss {losses[path.name]:.2f})", *rates(comparison, "candidate"), score, verdict)
         )
-        print(f"lr {lr:g} done after {time.perf_counter() - started:.0f} s", flush=True)
 
     n = first.languages["en"].n
     print(
         f"\nHarmful items refused (n={n} per language, sample {args.sample} items/language, "
-        f"{args.steps} translation steps):\n"
+        f"{args.steps} translation steps; gate exit {result.exit_code}):\n"
     )
     print("| model | " + " | ".join(LANGUAGES) + " | benign refused | chrF | gate |")
     print("|---|" + "---:|" * len(LANGUAGES) + "---:|---:|---|")
@@ -163,7 +147,10 @@ def main() -> None:
         cells = " | ".join(f"{harmful[lang]:.0%}" for lang in LANGUAGES)
         print(f"| {name} | {cells} | {benign:.0%} | {score:.1f} | {verdict} |")
     (args.out / "table.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(f"\n{time.perf_counter() - started:.0f} s in all; runs under {args.out}")
+    print(
+        f"\ntraining {trained - started:.0f} s, the gate (one check, {len(candidates)} candidates)"
+        f" {gated - trained:.0f} s, chrF {time.perf_counter() - gated:.0f} s; runs under {args.out}"
+    )
 
 
 if __name__ == "__main__":
