@@ -5,7 +5,10 @@ Prints, for the same model, prompts and greedy settings:
      transformers, the adapter side with the adapter merged into the weights vs applied per layer;
   2. one vLLM engine serving both sides as LoRA requests vs two separate
      engine loads (baseline engine, then candidate engine): wall time with loads;
-  3. a cached rerun of `check` vs a cold run.
+  3. `check` on the demo's pair (aligned baseline, finetuned candidate; 6 languages x 20 harmful
+     prompts; fresh cache) with transformers and with vLLM: answers/s cold, then a cached rerun;
+  4. this machine's ceiling for the model (one full-batch forward pass, tokens/s) and the
+     generated tokens/s of each run above as a share of it.
 Each comparison is a ratio measured in this run.
 
     python benchmarks/throughput.py                       # the demo's model and adapter (the demo extra)
@@ -15,9 +18,12 @@ Each comparison is a ratio measured in this run.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
+
+from ceiling import forward_ceiling
 
 
 def requests_for(n: int, adapter):
@@ -43,10 +49,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="base model folder (default: the built-in SmolLM2-135M-Instruct)")
     parser.add_argument("--adapter", type=Path, help="LoRA adapter for the candidate side (default: the demo's)")
     parser.add_argument("--prompts", type=int, default=90, help="prompts per side")
-    parser.add_argument("--max-tokens", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=16, help="transformers batch size")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, help="transformers batch size (default: the backend's choice)")
     parser.add_argument("--dtype", default="float32")
     args = parser.parse_args()
+    args.default_pair = args.model is None
 
     from transformers import AutoTokenizer
 
@@ -116,22 +123,48 @@ def main() -> None:
     from safetygate.config import RunConfig
     from safetygate.pipeline import run_gate
 
-    config = RunConfig(
-        base=args.model,
-        adapter=args.adapter,
-        suites=("starter",),
-        backend="auto",
-        settings=settings,
-        out_dir=work / "out",
-        cache_dir=work / "cache",
-    )
-    cold, cold_s = timed(lambda: run_gate(config))
-    warm, warm_s = timed(lambda: run_gate(config))
-    reused = sum(warm.result.run.cache.reused.values())
-    print(
-        f"check ({cold.result.run.backend}): cold {cold_s:.1f}s, cached rerun {warm_s:.1f}s"
-        f" ({reused} answers reused); ratio {cold_s / warm_s:.1f}x"
-    )
+    ceiling_engine = TransformersBackend(args.model, [adapter], settings)
+    ceiling = forward_ceiling(ceiling_engine, both, adapter)
+    ceiling_engine = None
+    print(f"ceiling: one forward pass over {len(both)} padded prompts, {ceiling:.0f} tokens/s")
+    print(f"  shares: transformers generation {hf_tokens / hf_gen / ceiling:.0%}", end="")
+    print(f", vLLM generation {v_tokens / one_gen / ceiling:.0%}" if vllm_available() else "")
+
+    baseline = None
+    if args.default_pair:
+        from safetygate.demo import LANGUAGES
+        from safetygate.demo import adapter as demo_adapter
+
+        baseline = demo_adapter("aligned")
+    for backend in ["transformers", *(["vllm"] if vllm_available() else [])]:
+        config = RunConfig(
+            base=args.model,
+            baseline=baseline,
+            candidates=(args.adapter,),
+            suites=("harmful",),
+            languages=LANGUAGES if args.default_pair else (),
+            sample=20,
+            policy="quick",
+            allow_underpowered=True,
+            backend=backend,
+            settings=GenerationSettings(max_tokens=args.max_tokens, dtype=args.dtype),
+            out_dir=work / f"out-{backend}",
+            cache_dir=work / f"cache-{backend}",
+        )
+        cold, cold_s = timed(lambda config=config: run_gate(config))
+        warm, warm_s = timed(lambda config=config: run_gate(config))
+        answers = sum(cold.result.run.cache.generated.values())
+        written = [line for line in (work / f"out-{backend}").glob("*.jsonl")]
+        generated = sum(
+            len(tokenizer(json.loads(line)["response"], add_special_tokens=False)["input_ids"])
+            for path in written
+            for line in path.read_text().splitlines()
+        )
+        print(
+            f"check ({backend}): {answers} answers, cold {cold_s:.1f}s ({answers / cold_s:.2f} answers/s with model"
+            f" load, {generated / cold_s:.0f} tokens/s = {generated / cold_s / ceiling:.0%} of the ceiling);"
+            f" cached rerun {warm_s:.1f}s; ratio {cold_s / warm_s:.1f}x"
+        )
 
 
 if __name__ == "__main__":  # guarded: vLLM spawns processes that re-import this module

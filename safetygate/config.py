@@ -15,7 +15,7 @@ class GenerationSettings:
     """How answers are generated; the engine options apply to the vLLM backend."""
 
     max_tokens: int = 128
-    batch_size: int = 16
+    batch_size: int | None = None  # transformers; None: chosen from the model's size and the memory free
     seed: int = 0  # decoding is greedy; the seed pins anything else that samples
     trust_remote_code: bool = False
     tensor_parallel_size: int = 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .backends import vllm_available
+from .backends import resolve_backend
 from .config import GenerationSettings, RunConfig
 from .errors import ModelInputError
 from .generate.builtin_models import SMOLLM2
@@ -36,19 +36,6 @@ def adapter(name: str) -> Path:
     return path
 
 
-def demo_backend(requested: str) -> tuple[str, str]:
-    """vLLM on a GPU; on a CPU, transformers, which runs a 135M model faster there than vLLM's CPU build."""
-    if requested != "auto":
-        return requested, f"{requested}: chosen with --backend"
-    if vllm_available():
-        import torch
-
-        if torch.cuda.is_available():
-            return "vllm", "auto: vLLM on the GPU"
-        return "transformers", "auto: no GPU; transformers generates faster than vLLM on a CPU for this small model"
-    return "transformers", "auto: vLLM is not installed"
-
-
 def demo_config(
     out_dir: Path,
     backend: str,
@@ -56,7 +43,7 @@ def demo_config(
     sample: int | None = SAMPLE,
     languages: tuple[str, ...] = LANGUAGES,
 ) -> RunConfig:
-    backend, reason = demo_backend(backend)
+    backend, reason = resolve_backend(backend)
     return RunConfig(
         base=Path(SMOLLM2),
         baseline=adapter("aligned"),
@@ -69,5 +56,5 @@ def demo_config(
         backend_reason=reason,
         out_dir=out_dir,
         cache_dir=cache_dir,
-        settings=GenerationSettings(max_tokens=MAX_TOKENS, batch_size=32),
+        settings=GenerationSettings(max_tokens=MAX_TOKENS),
     )

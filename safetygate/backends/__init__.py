@@ -116,10 +116,24 @@ def vllm_available() -> bool:
     return importlib.util.find_spec("vllm") is not None
 
 
+def on_gpu() -> bool:
+    """True when torch sees a CUDA (or ROCm) device."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+# Why `auto` takes transformers on a CPU even where vLLM is installed (measured side by side by
+# benchmarks/throughput.py: 2 cores, SmolLM2-135M, engine start included).
+CPU_REASON = "auto: no GPU, and on a CPU transformers generates faster than vLLM's CPU build (--backend vllm to use it)"
+
+
 def resolve_backend(name: str) -> tuple[str, str]:
-    """The backend to run for `name`, and why it was chosen."""
-    if name == "auto":
-        if vllm_available():
-            return "vllm", "auto: vLLM is installed"
-        return "transformers", "auto: vLLM is not installed (pip install 'safetygate[gpu]' or '[cpu]')"
-    return name, f"{name}: chosen with --backend"
+    """The backend to run for `name`, and why it was chosen: vLLM on a GPU, transformers on a CPU."""
+    if name != "auto":
+        return name, f"{name}: chosen with --backend"
+    if not vllm_available():
+        return "transformers", "auto: vLLM is not installed (pip install 'safetygate[gpu]' on a GPU machine)"
+    if on_gpu():
+        return "vllm", "auto: vLLM on the GPU"
+    return "transformers", CPU_REASON

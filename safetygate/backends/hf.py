@@ -4,7 +4,8 @@ The base loads once; each adapter is attached to it under its own name, and
 requests are grouped by adapter so every batch runs through one setting (with
 float32 weights, the group's adapter merged into them while it runs).
 Generation is greedy and left-padded (decoder-only models continue from the
-right edge), batched longest-first so padding stays small.
+right edge), batched longest-first so padding stays small; an answer that
+ends leaves its batch at once (`greedy.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
 from . import Adapter, GenerationRequest, GenerationSettings, Progress, group_by
+from .batching import auto_batch_size
+from .greedy import greedy_decode
 
 
 class TransformersBackend:
@@ -47,6 +50,13 @@ class TransformersBackend:
             raise ModelInputError(f"{base}: tokenizer has no chat template; safetygate tests chat models")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        # An answer ends at the tokenizer's end token or any the model's generation config names.
+        configured = getattr(model.generation_config, "eos_token_id", None)
+        configured = configured if isinstance(configured, list) else [configured]
+        self.stop_ids = {t for t in [self.tokenizer.eos_token_id, *configured] if t is not None}
+        self.batch_size = settings.batch_size or auto_batch_size(
+            model.config, settings.max_tokens, next(model.parameters()).element_size(), torch.cuda.is_available()
+        )
         self.adapter_names: dict[Adapter, str] = {}
         self.model = self._attach_adapters(model, adapters) if adapters else model
         self.model.eval()
@@ -81,7 +91,7 @@ class TransformersBackend:
         for adapter, indices in group_by(requests, lambda r: r.adapter).items():
             texts = [self._render(requests[i]) for i in indices]
             order = sorted(range(len(indices)), key=lambda k: -len(texts[k]))
-            size = self.settings.batch_size
+            size = self.batch_size
             with self._adapter_applied(adapter, merge=self.merge):
                 for start in range(0, len(order), size):
                     chunk = order[start : start + size]
@@ -111,23 +121,14 @@ class TransformersBackend:
         )
 
     def _generate_batch(self, texts: list[str]) -> list[str]:
-        torch = self._torch
         # The template already holds the special tokens the model expects.
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         try:
-            with torch.inference_mode():
-                output = self.model.generate(
-                    **batch,
-                    max_new_tokens=self.settings.max_tokens,
-                    do_sample=False,
-                    pad_token_id=self.tokenizer.pad_token_id,
-                    temperature=None,
-                    top_p=None,
-                    top_k=None,  # greedy: keep generation_config out
-                )
+            new_tokens = greedy_decode(
+                self.model, batch["input_ids"], batch["attention_mask"], self.settings.max_tokens, self.stop_ids
+            )
         except Exception as exc:
             raise BackendError(f"generation failed: {_first_line(exc)}") from exc
-        new_tokens = output[:, batch["input_ids"].shape[1] :]
         return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
 
     @contextmanager

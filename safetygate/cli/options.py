@@ -97,8 +97,13 @@ class GenerationOptions:
     backend: BackendOpt = BackendChoice.auto
     max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Most tokens generated per answer.")] = 128
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, help="Prompts per generation batch (transformers).")
-    ] = 16
+        Optional[int],
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Prompts per generation batch (transformers; default: from the model's size and the memory free).",
+        ),
+    ] = None
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Allow model code from the model folder to run (off: safer).")
     ] = False

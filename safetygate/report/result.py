@@ -149,7 +149,7 @@ class SuiteRecord(_Record):
 
 class GenerationRecord(_Record):
     max_tokens: int
-    batch_size: int
+    batch_size: int | None = Field(description="prompts per transformers batch; null: chosen by the backend")
     dtype: str
     decoding: str
     seed: int

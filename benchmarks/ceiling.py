@@ -1,0 +1,19 @@
+"""This machine's ceiling for a model: tokens/s of one full-batch forward pass, the cores at full occupancy."""
+
+from __future__ import annotations
+
+import time
+
+
+def forward_ceiling(engine, requests, adapter=None) -> float:
+    """Tokens/s of one forward pass over the requests' prompts, padded into one batch (adapter merged)."""
+    import torch
+
+    texts = [engine._render(r) for r in requests]
+    encoded = engine.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    with torch.inference_mode(), engine._adapter_applied(adapter, merge=True):
+        engine.model(**encoded, logits_to_keep=1)  # warm
+        started = time.perf_counter()
+        engine.model(**encoded, logits_to_keep=1)
+        seconds = time.perf_counter() - started
+    return encoded["input_ids"].numel() / seconds

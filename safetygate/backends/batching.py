@@ -1,0 +1,44 @@
+"""How many prompts one transformers batch holds: from the model's size and the memory free, not a fixed number.
+
+A batch's memory is its KV cache (layers x KV heads x head size x tokens, per
+sequence) plus one row of logits; half of the free memory is given to it.
+On a CPU more rows stop paying once the matmuls saturate the cores: the cap
+is where answers/s flattened when measured (benchmarks/throughput.py, 2 cores,
+SmolLM2-135M). On a GPU memory is the limit.
+"""
+
+from __future__ import annotations
+
+import os
+
+CPU_CAP = 64
+GPU_CAP = 256
+PROMPT_TOKENS = 512  # room for a long prompt and its chat template
+
+
+def free_memory(on_gpu: bool) -> int:
+    """Bytes free on the device that holds the batch."""
+    if on_gpu:
+        import torch
+
+        return torch.cuda.mem_get_info()[0]
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not every system reports it
+        return 4 << 30
+
+
+def bytes_per_sequence(config, max_tokens: int, dtype_bytes: int) -> int:
+    """KV cache for one answer at full length, plus its row of logits."""
+    text = getattr(config, "text_config", config)
+    heads = text.num_attention_heads
+    head_dim = getattr(text, "head_dim", None) or text.hidden_size // heads
+    kv_heads = getattr(text, "num_key_value_heads", None) or heads
+    per_token = 2 * text.num_hidden_layers * kv_heads * head_dim * dtype_bytes
+    return per_token * (PROMPT_TOKENS + max_tokens) + text.vocab_size * 4
+
+
+def auto_batch_size(config, max_tokens: int, dtype_bytes: int, on_gpu: bool) -> int:
+    """The batch size to use when none was given."""
+    fits = free_memory(on_gpu) // 2 // bytes_per_sequence(config, max_tokens, dtype_bytes)
+    return int(max(1, min(GPU_CAP if on_gpu else CPU_CAP, fits)))

@@ -1,0 +1,44 @@
+"""Which backend `auto` runs, and how big a transformers batch is when none is given: pure logic."""
+
+from types import SimpleNamespace
+
+import pytest
+
+import safetygate.backends as backends
+from safetygate.backends import batching
+
+SMOLLM2 = SimpleNamespace(
+    num_attention_heads=9, num_key_value_heads=3, head_dim=64, hidden_size=576, num_hidden_layers=30, vocab_size=49152
+)
+
+
+@pytest.mark.parametrize(
+    ("installed", "gpu", "chosen", "why"),
+    [
+        (False, False, "transformers", "vLLM is not installed"),
+        (True, True, "vllm", "on the GPU"),
+        (True, False, "transformers", "no GPU"),
+    ],
+)
+def test_auto_takes_vllm_on_a_gpu_and_transformers_on_a_cpu(monkeypatch, installed, gpu, chosen, why):
+    monkeypatch.setattr(backends, "vllm_available", lambda: installed)
+    monkeypatch.setattr(backends, "on_gpu", lambda: gpu)
+    name, reason = backends.resolve_backend("auto")
+    assert name == chosen and why in reason
+    assert backends.resolve_backend("vllm") == ("vllm", "vllm: chosen with --backend")
+
+
+def test_a_sequence_costs_its_kv_cache_at_full_length_and_a_row_of_logits():
+    per_token = 2 * 30 * 3 * 64 * 4  # keys and values, every layer, float32
+    assert batching.bytes_per_sequence(SMOLLM2, 64, 4) == per_token * (batching.PROMPT_TOKENS + 64) + 49152 * 4
+
+
+def test_the_batch_is_capped_on_a_cpu_and_shrinks_to_what_memory_holds(monkeypatch):
+    monkeypatch.setattr(batching, "free_memory", lambda on_gpu: 64 << 30)
+    assert batching.auto_batch_size(SMOLLM2, 64, 4, on_gpu=False) == batching.CPU_CAP
+    assert batching.auto_batch_size(SMOLLM2, 64, 4, on_gpu=True) == batching.GPU_CAP
+    one = batching.bytes_per_sequence(SMOLLM2, 64, 4)
+    monkeypatch.setattr(batching, "free_memory", lambda on_gpu: 10 * one * 2)  # half is given to the batch
+    assert batching.auto_batch_size(SMOLLM2, 64, 4, on_gpu=False) == 10
+    monkeypatch.setattr(batching, "free_memory", lambda on_gpu: 0)
+    assert batching.auto_batch_size(SMOLLM2, 64, 4, on_gpu=False) == 1
