@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 
 
-def forward_ceiling(engine, requests, adapter=None) -> float:
-    """Tokens/s of one forward pass over the requests' prompts, padded into one batch (adapter merged)."""
+def forward_ceiling(engine, model, requests) -> float:
+    """Tokens/s of one forward pass of `model` over the requests' prompts, padded into one batch."""
     import torch
 
     texts = [engine._render(r) for r in requests]
     encoded = engine.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-    with torch.inference_mode(), engine._adapter_applied(adapter, merge=True):
-        engine.model(**encoded, logits_to_keep=1)  # warm
+    with torch.inference_mode():
+        model(**encoded, logits_to_keep=1)  # warm
         started = time.perf_counter()
-        engine.model(**encoded, logits_to_keep=1)
+        model(**encoded, logits_to_keep=1)
         seconds = time.perf_counter() - started
     return encoded["input_ids"].numel() / seconds

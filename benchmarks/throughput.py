@@ -124,7 +124,8 @@ def main() -> None:
     from safetygate.pipeline import run_gate
 
     ceiling_engine = TransformersBackend(args.model, [adapter], settings)
-    ceiling = forward_ceiling(ceiling_engine, both, adapter)
+    with ceiling_engine._running(adapter) as model:
+        ceiling = forward_ceiling(ceiling_engine, model, both)
     ceiling_engine = None
     print(f"ceiling: one forward pass over {len(both)} padded prompts, {ceiling:.0f} tokens/s")
     print(f"  shares: transformers generation {hf_tokens / hf_gen / ceiling:.0%}", end="")

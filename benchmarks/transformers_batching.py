@@ -4,9 +4,10 @@ On the same prompts (the built-in harmful suite, the demo model with its
 `finetuned` adapter merged, greedy), prints answers/s and generated tokens/s for:
   1. `model.generate` (every row runs until the batch's longest answer ends) vs
      the backend's decoder (an answer that ends leaves the batch);
-  2. batch sizes 8 to 128 with the backend's decoder;
-  3. float32 vs bfloat16 weights;
-  4. the ceiling: one full-batch forward pass over prompt-length sequences, tokens/s,
+  2. transformers' SDPA attention vs grouped-query attention without the KV-cache copy;
+  3. float32 vs bfloat16;
+  4. batch sizes 8 to 128;
+  5. the ceiling: one full-batch forward pass over the prompts, tokens/s per dtype,
      and each run's generated tokens/s as a share of it.
 
     python benchmarks/transformers_batching.py [--prompts 96] [--max-tokens 64]
@@ -29,9 +30,10 @@ def main() -> None:
 
     import torch
 
-    from safetygate.backends import GenerationRequest, GenerationSettings
+    from safetygate.backends import GenerationRequest, GenerationSettings, attention
     from safetygate.backends.hf import TransformersBackend
     from safetygate.backends.model_files import read_adapter
+    from safetygate.backends.precision import compute_dtype
     from safetygate.demo import adapter
     from safetygate.generate.builtin_models import SMOLLM2, prepare
     from safetygate.generate.cache import default_cache_dir
@@ -42,11 +44,14 @@ def main() -> None:
     harmful = [p for p in load_suite("harmful").prompts if p.kind.value == "harmful"]
     prompts = [harmful[(i * 37) % len(harmful)] for i in range(args.prompts)]  # spread over languages
     requests = [GenerationRequest(p, tuned) for p in prompts]
+    detect = attention.uses_grouped_queries
     print(f"{torch.get_num_threads()} threads; {SMOLLM2} + finetuned (merged); {len(prompts)} harmful prompts")
     print(f"max {args.max_tokens} tokens, greedy\n")
 
-    def backend(dtype: str, batch: int) -> TransformersBackend:
-        return TransformersBackend(base, [tuned], GenerationSettings(args.max_tokens, batch_size=batch, dtype=dtype))
+    def backend(dtype: str, batch: int, grouped: bool = True) -> TransformersBackend:
+        attention.uses_grouped_queries = detect if grouped else (lambda config: False)
+        settings = GenerationSettings(args.max_tokens, batch_size=batch, dtype=dtype)
+        return TransformersBackend(base, [tuned], settings)
 
     def run(engine: TransformersBackend) -> tuple[float, int]:
         engine.generate(requests[:2])  # warm
@@ -55,27 +60,31 @@ def main() -> None:
         seconds = time.perf_counter() - started
         return seconds, sum(len(engine.tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
 
-    engine = backend("float32", 32)
-    ceiling = forward_ceiling(engine, requests, tuned)
-    print(f"ceiling: one forward pass of {len(requests)} prompts (padded), {ceiling:.0f} tokens/s\n")
-    print("| run | answers/s | generated tokens/s | share of the ceiling |")
+    ceilings = {}
+    for dtype in ("float32", "bfloat16"):
+        engine = backend(dtype, 32)
+        with engine._running(tuned) as model:
+            ceilings[dtype] = forward_ceiling(engine, model, requests[:32])
+        print(f"ceiling, {dtype}: one forward pass of 32 padded prompts, {ceilings[dtype]:.0f} tokens/s")
+    print("\n| run | answers/s | generated tokens/s | share of the ceiling (same dtype) |")
     print("|---|---:|---:|---:|")
 
-    def row(name: str, seconds: float, generated: int) -> None:
+    def row(name: str, dtype: str, seconds: float, generated: int) -> None:
         rate = generated / seconds
-        print(f"| {name} | {len(requests) / seconds:.2f} | {rate:.0f} | {rate / ceiling:.0%} |", flush=True)
+        share = rate / ceilings[dtype]
+        print(f"| {name} | {len(requests) / seconds:.2f} | {rate:.0f} | {share:.0%} |", flush=True)
 
-    # 1. model.generate vs the early-leave decoder, batch 32, the same batches.
-    row("decoder: ended answers leave the batch (batch 32)", *run(engine))
-    row("model.generate: every row to the longest (batch 32)", *run(generate_instead(engine)))
-    engine = None
-
-    # 2. batch sizes.
+    # 1. the decoder: model.generate vs ended answers leaving the batch (float32, transformers' SDPA).
+    row("float32, SDPA, model.generate (batch 32)", "float32", *run(generate_instead(backend("float32", 32, False))))
+    row("float32, SDPA, ended answers leave the batch", "float32", *run(backend("float32", 32, False)))
+    # 2. attention: grouped queries read the KV cache without copying it.
+    row("float32, grouped-query attention", "float32", *run(backend("float32", 32)))
+    # 3. precision.
+    row("bfloat16, grouped-query attention", "bfloat16", *run(backend("bfloat16", 32)))
+    # 4. batch sizes, in the precision `auto` takes here.
+    dtype = compute_dtype("auto", "transformers", on_gpu=False)
     for size in [int(s) for s in args.sizes.split(",")]:
-        row(f"batch {size}, float32", *run(backend("float32", size)))
-
-    # 3. bfloat16 weights.
-    row("batch 32, bfloat16", *run(backend("bfloat16", 32)))
+        row(f"{dtype}, grouped, batch {size}", dtype, *run(backend(dtype, size)))
 
 
 def generate_instead(engine):
@@ -97,7 +106,7 @@ def generate_instead(engine):
         new = output[:, encoded["input_ids"].shape[1] :]
         return [t.strip() for t in engine.tokenizer.batch_decode(new, skip_special_tokens=True)]
 
-    engine._generate_batch = batch
+    engine._generate_batch = lambda model, texts: batch(texts)
     return engine
 
 

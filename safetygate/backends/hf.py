@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
-from . import Adapter, GenerationRequest, GenerationSettings, Progress, group_by
+from . import Adapter, GenerationRequest, GenerationSettings, Progress, attention, group_by
 from .batching import auto_batch_size
 from .greedy import greedy_decode
+
+HALF = ("bfloat16", "float16")
 
 
 class TransformersBackend:
@@ -25,7 +27,7 @@ class TransformersBackend:
     def __init__(self, base: Path, adapters: list[Adapter], settings: GenerationSettings, merge: bool = True) -> None:
         import torch
         import transformers
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
         # The gate draws its own progress; loaders' bars and advice would bury it.
         transformers.logging.set_verbosity_error()
@@ -34,15 +36,25 @@ class TransformersBackend:
         self.settings = settings
         self.merge = merge  # fold an adapter into float32 weights while it generates (False: benchmarks)
         torch.manual_seed(settings.seed)
+        on_gpu = torch.cuda.is_available()
+        # Half precision on a CPU with adapters: float32 weights stay the master copy (merging an adapter in and
+        # out of them is exact) and each adapter group generates on a half-precision copy of the merged model.
+        self.runner_dtype = (
+            getattr(torch, settings.dtype) if settings.dtype in HALF and adapters and not on_gpu else None
+        )
+        load_dtype = "float32" if self.runner_dtype is not None else settings.dtype
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(
                 base, padding_side="left", trust_remote_code=settings.trust_remote_code
             )
+            config = AutoConfig.from_pretrained(base, trust_remote_code=settings.trust_remote_code)
+            extra = {"attn_implementation": attention.register()} if attention.uses_grouped_queries(config) else {}
             model = AutoModelForCausalLM.from_pretrained(
                 base,
                 use_safetensors=True,
                 trust_remote_code=settings.trust_remote_code,
-                dtype="auto",
+                dtype=load_dtype,
+                **extra,
             )
         except Exception as exc:  # any loader failure is the model's, not the user's input
             raise BackendError(f"{base}: model failed to load: {_first_line(exc)}") from exc
@@ -54,9 +66,8 @@ class TransformersBackend:
         configured = getattr(model.generation_config, "eos_token_id", None)
         configured = configured if isinstance(configured, list) else [configured]
         self.stop_ids = {t for t in [self.tokenizer.eos_token_id, *configured] if t is not None}
-        self.batch_size = settings.batch_size or auto_batch_size(
-            model.config, settings.max_tokens, next(model.parameters()).element_size(), torch.cuda.is_available()
-        )
+        element = (self.runner_dtype or next(model.parameters()).dtype).itemsize
+        self.batch_size = settings.batch_size or auto_batch_size(model.config, settings.max_tokens, element, on_gpu)
         self.adapter_names: dict[Adapter, str] = {}
         self.model = self._attach_adapters(model, adapters) if adapters else model
         self.model.eval()
@@ -92,10 +103,10 @@ class TransformersBackend:
             texts = [self._render(requests[i]) for i in indices]
             order = sorted(range(len(indices)), key=lambda k: -len(texts[k]))
             size = self.batch_size
-            with self._adapter_applied(adapter, merge=self.merge):
+            with self._running(adapter) as model:
                 for start in range(0, len(order), size):
                     chunk = order[start : start + size]
-                    outputs = self._generate_batch([texts[k] for k in chunk])
+                    outputs = self._generate_batch(model, [texts[k] for k in chunk])
                     for k, output in zip(chunk, outputs):
                         answers[indices[k]] = output
                     done += len(chunk)
@@ -120,16 +131,31 @@ class TransformersBackend:
             request.messages, tokenize=False, add_generation_prompt=request.add_generation_prompt
         )
 
-    def _generate_batch(self, texts: list[str]) -> list[str]:
+    def _generate_batch(self, model, texts: list[str]) -> list[str]:
         # The template already holds the special tokens the model expects.
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         try:
             new_tokens = greedy_decode(
-                self.model, batch["input_ids"], batch["attention_mask"], self.settings.max_tokens, self.stop_ids
+                model, batch["input_ids"], batch["attention_mask"], self.settings.max_tokens, self.stop_ids
             )
         except Exception as exc:
             raise BackendError(f"generation failed: {_first_line(exc)}") from exc
         return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+
+    @contextmanager
+    def _running(self, adapter: Adapter | None):
+        """The model that generates for this adapter: merged as set, in the precision the run computes in."""
+        with self._adapter_applied(adapter, merge=self.merge):
+            if self.runner_dtype is None:
+                yield self.model
+                return
+            import copy
+
+            runner = copy.deepcopy(self.model).to(self.runner_dtype)
+            try:
+                yield runner
+            finally:
+                del runner
 
     @contextmanager
     def _adapter_applied(self, adapter: Adapter | None, merge: bool = False):

@@ -10,11 +10,11 @@ any model loads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..backends import Backend, GenerationRequest, backend_class, resolve_backend
+from ..backends import Backend, GenerationRequest, backend_class, on_gpu, resolve_backend
 from ..backends.model_files import (
     Adapter,
     FullModel,
@@ -25,6 +25,7 @@ from ..backends.model_files import (
     weights_fingerprint,
 )
 from ..backends.openai_server import OpenAIBackend, ServerConfig
+from ..backends.precision import compute_dtype
 from ..backends.tokenizer_files import check_same_tokenizer
 from ..config import GenerationSettings, RunConfig
 from ..errors import InputError, ModelInputError
@@ -61,6 +62,7 @@ class RunPlan:
     reason: str  # why this backend
     bare: Side | None = None  # the base model alone, what local checkpoints are probed against
     base: Path | None = None  # the folder adapters apply to (local backends)
+    settings: GenerationSettings | None = None  # as the backend runs them (dtype resolved)
 
     @property
     def sides(self) -> tuple[Side, ...]:
@@ -87,6 +89,8 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
     """Validate the models and checkpoints (cheap checks first) and lay out every side."""
     name, reason = resolve_backend(config.backend)
     reason = config.backend_reason or reason
+    if name == "transformers" and config.settings.dtype == "auto":  # the cache key names the precision computed in
+        config = replace(config, settings=replace(config.settings, dtype=compute_dtype("auto", name, on_gpu())))
     common = generation_identity(name, config.settings)
     if name == "openai":
         return _served_plan(config, common, reason)
@@ -118,13 +122,14 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
     _check_not_the_base(base, candidates, memo)
     adapters = [s.adapter for s in (baseline, *candidates) if s.adapter is not None]
     if backend is not None:
-        return RunPlan(baseline, candidates, Engines(lambda _: backend, owned=False), name, reason, bare, base)
+        engines = Engines(lambda _: backend, owned=False)
+        return RunPlan(baseline, candidates, engines, name, reason, bare, base, config.settings)
 
     def build(weights: Path | None) -> Backend:
         # Adapters apply to the base; a full model folder runs alone on an engine of its own.
         return backend_class(name)(weights or base, adapters if weights is None else [], config.settings)
 
-    return RunPlan(baseline, candidates, Engines(build), name, reason, bare, base)
+    return RunPlan(baseline, candidates, Engines(build), name, reason, bare, base, config.settings)
 
 
 def _check_not_the_base(base: Path, candidates: tuple[Side, ...], memo: Path | None) -> None:
@@ -155,4 +160,5 @@ def _served_plan(config: RunConfig, common: dict[str, Any], reason: str) -> RunP
         # A server cannot hash its weights for us: its name and root path stand in for them.
         identity = {**common, "server": served.base_url, "model": model, "root": models[model].get("root")}
         sides.append(Side(label, None, identity, model))
-    return RunPlan(sides[0], tuple(sides[1:]), Engines(lambda _: backend), "openai", reason)
+    engines = Engines(lambda _: backend)
+    return RunPlan(sides[0], tuple(sides[1:]), engines, "openai", reason, settings=config.settings)

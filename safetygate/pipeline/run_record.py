@@ -59,7 +59,7 @@ def check_run(
     judged: dict[str, list[Judged]],
 ) -> RunRecord:
     """What a `check` ran on and with, for the record."""
-    settings = config.settings
+    settings = plan.settings or config.settings
     sweep = len(plan.candidates) > 1
     return RunRecord(
         safetygate_version=__version__,
