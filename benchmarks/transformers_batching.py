@@ -6,7 +6,7 @@ On the same prompts (the built-in harmful suite, the demo model with its
      the backend's decoder (an answer that ends leaves the batch);
   2. transformers' SDPA attention vs grouped-query attention without the KV-cache copy;
   3. float32 vs bfloat16;
-  4. batch sizes 8 to 128;
+  4. rows per batch, and the padded-token budget that closes a batch;
   5. the ceiling: one full-batch forward pass over the prompts, tokens/s per dtype,
      and each run's generated tokens/s as a share of it.
 
@@ -25,7 +25,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prompts", type=int, default=96)
     parser.add_argument("--max-tokens", type=int, default=64)
-    parser.add_argument("--sizes", default="8,16,32,64,128")
+    parser.add_argument("--sizes", default="16,32,64")
+    parser.add_argument("--budgets", default="1024,2048,4096,8192")
+    parser.add_argument("--skip-baselines", action="store_true", help="only the batching rows (4.)")
     args = parser.parse_args()
 
     import torch
@@ -51,7 +53,9 @@ def main() -> None:
     def backend(dtype: str, batch: int, grouped: bool = True) -> TransformersBackend:
         attention.uses_grouped_queries = detect if grouped else (lambda config: False)
         settings = GenerationSettings(args.max_tokens, batch_size=batch, dtype=dtype)
-        return TransformersBackend(base, [tuned], settings)
+        engine = TransformersBackend(base, [tuned], settings)
+        engine.token_budget = 1 << 30  # rows alone decide, unless a row below sets a budget
+        return engine
 
     def run(engine: TransformersBackend) -> tuple[float, int]:
         engine.generate(requests[:2])  # warm
@@ -75,16 +79,27 @@ def main() -> None:
         print(f"| {name} | {len(requests) / seconds:.2f} | {rate:.0f} | {share:.0%} |", flush=True)
 
     # 1. the decoder: model.generate vs ended answers leaving the batch (float32, transformers' SDPA).
+    if args.skip_baselines:
+        return batching_rows(args, backend, run, row, compute_dtype)
     row("float32, SDPA, model.generate (batch 32)", "float32", *run(generate_instead(backend("float32", 32, False))))
     row("float32, SDPA, ended answers leave the batch", "float32", *run(backend("float32", 32, False)))
     # 2. attention: grouped queries read the KV cache without copying it.
     row("float32, grouped-query attention", "float32", *run(backend("float32", 32)))
     # 3. precision.
     row("bfloat16, grouped-query attention", "bfloat16", *run(backend("bfloat16", 32)))
-    # 4. batch sizes, in the precision `auto` takes here.
+    batching_rows(args, backend, run, row, compute_dtype)
+
+
+def batching_rows(args, backend, run, row, compute_dtype) -> None:
+    """4. batching: rows per batch, and the padded-token budget that closes a batch, in the precision `auto` takes."""
     dtype = compute_dtype("auto", "transformers", on_gpu=False)
     for size in [int(s) for s in args.sizes.split(",")]:
-        row(f"{dtype}, grouped, batch {size}", dtype, *run(backend(dtype, size)))
+        engine = backend(dtype, size)
+        row(f"{dtype}, grouped, batch {size}, no token budget", dtype, *run(engine))
+    for budget in [int(s) for s in args.budgets.split(",")]:
+        engine = backend(dtype, 64)
+        engine.token_budget = budget
+        row(f"{dtype}, grouped, up to 64 rows, budget {budget} tokens", dtype, *run(engine))
 
 
 def generate_instead(engine):

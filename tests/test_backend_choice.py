@@ -42,3 +42,11 @@ def test_the_batch_is_capped_on_a_cpu_and_shrinks_to_what_memory_holds(monkeypat
     assert batching.auto_batch_size(SMOLLM2, 64, 4, on_gpu=False) == 10
     monkeypatch.setattr(batching, "free_memory", lambda on_gpu: 0)
     assert batching.auto_batch_size(SMOLLM2, 64, 4, on_gpu=False) == 1
+
+
+def test_prompts_are_batched_longest_first_within_the_rows_and_the_padded_token_budget():
+    lengths = [10, 400, 50, 60, 300, 20]
+    # 400 alone (two rows would pad to 800 > 500); 300 alone; 60, 50, 20, 10 pad to 60 each: 4 x 60 = 240 tokens.
+    assert batching.token_batches(lengths, max_rows=8, budget=500) == [[1], [4], [3, 2, 5, 0]]
+    assert batching.token_batches(lengths, max_rows=2, budget=10_000) == [[1, 4], [3, 2], [5, 0]]
+    assert batching.token_batches([900], max_rows=4, budget=100) == [[0]]  # a prompt over the budget still runs

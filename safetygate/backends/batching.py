@@ -1,10 +1,13 @@
-"""How many prompts one transformers batch holds: from the model's size and the memory free, not a fixed number.
+"""How prompts are grouped into transformers batches: by length, up to a row count and a token budget.
 
-A batch's memory is its KV cache (layers x KV heads x head size x tokens, per
-sequence) plus one row of logits; half of the free memory is given to it.
-On a CPU more rows stop paying once the matmuls saturate the cores: the cap
-is where answers/s flattened when measured (benchmarks/throughput.py, 2 cores,
-SmolLM2-135M). On a GPU memory is the limit.
+Rows: a batch's memory is its KV cache (layers x KV heads x head size x
+tokens, per sequence) plus one row of logits; half of the free memory is
+given to it, up to a cap. Tokens: a batch is padded to its longest prompt,
+so prompts are taken longest first and a batch closes when its padded size
+would pass the budget: long prompts go a few at a time, short ones many at a
+time. On a CPU the budget is where answers/s peaked when measured
+(benchmarks/transformers_batching.py, 2 cores, SmolLM2-135M, the built-in
+harmful prompts: 14 to 683 tokens); on a GPU memory is the limit.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import os
 CPU_CAP = 64
 GPU_CAP = 256
 PROMPT_TOKENS = 512  # room for a long prompt and its chat template
+CPU_TOKEN_BUDGET = 8192  # padded prompt tokens per batch
+GPU_TOKEN_BUDGET = 1 << 20
 
 
 def free_memory(on_gpu: bool) -> int:
@@ -42,3 +47,17 @@ def auto_batch_size(config, max_tokens: int, dtype_bytes: int, on_gpu: bool) -> 
     """The batch size to use when none was given."""
     fits = free_memory(on_gpu) // 2 // bytes_per_sequence(config, max_tokens, dtype_bytes)
     return int(max(1, min(GPU_CAP if on_gpu else CPU_CAP, fits)))
+
+
+def token_batches(lengths: list[int], max_rows: int, budget: int) -> list[list[int]]:
+    """Batches of indices into `lengths`, longest first, each within `max_rows` and (padded) `budget` tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for index in order:
+        current = batches[-1] if batches else None
+        # Sorted longest first: the batch's first prompt sets its padded length.
+        if current and len(current) < max_rows and (len(current) + 1) * lengths[current[0]] <= budget:
+            current.append(index)
+        else:
+            batches.append([index])
+    return batches

@@ -4,8 +4,8 @@ The base loads once; each adapter is attached to it under its own name, and
 requests are grouped by adapter so every batch runs through one setting (with
 float32 weights, the group's adapter merged into them while it runs).
 Generation is greedy and left-padded (decoder-only models continue from the
-right edge), batched longest-first so padding stays small; an answer that
-ends leaves its batch at once (`greedy.py`).
+right edge), batched longest-first within a token budget so padding stays
+small (`batching.py`); an answer that ends leaves its batch at once (`greedy.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
 from . import Adapter, GenerationRequest, GenerationSettings, Progress, attention, group_by
-from .batching import auto_batch_size
+from .batching import CPU_TOKEN_BUDGET, GPU_TOKEN_BUDGET, auto_batch_size, token_batches
 from .greedy import greedy_decode
 
 HALF = ("bfloat16", "float16")
@@ -68,6 +68,7 @@ class TransformersBackend:
         self.stop_ids = {t for t in [self.tokenizer.eos_token_id, *configured] if t is not None}
         element = (self.runner_dtype or next(model.parameters()).dtype).itemsize
         self.batch_size = settings.batch_size or auto_batch_size(model.config, settings.max_tokens, element, on_gpu)
+        self.token_budget = GPU_TOKEN_BUDGET if on_gpu else CPU_TOKEN_BUDGET
         self.adapter_names: dict[Adapter, str] = {}
         self.model = self._attach_adapters(model, adapters) if adapters else model
         self.model.eval()
@@ -101,11 +102,9 @@ class TransformersBackend:
         done = 0
         for adapter, indices in group_by(requests, lambda r: r.adapter).items():
             texts = [self._render(requests[i]) for i in indices]
-            order = sorted(range(len(indices)), key=lambda k: -len(texts[k]))
-            size = self.batch_size
+            lengths = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
             with self._running(adapter) as model:
-                for start in range(0, len(order), size):
-                    chunk = order[start : start + size]
+                for chunk in token_batches(lengths, self.batch_size, self.token_budget):
                     outputs = self._generate_batch(model, [texts[k] for k in chunk])
                     for k, output in zip(chunk, outputs):
                         answers[indices[k]] = output
