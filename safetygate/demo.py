@@ -42,6 +42,7 @@ def demo_config(
     cache_dir: Path | None,
     sample: int | None = SAMPLE,
     languages: tuple[str, ...] = LANGUAGES,
+    dtype: str = "auto",
 ) -> RunConfig:
     backend, reason = resolve_backend(backend)
     return RunConfig(
@@ -56,5 +57,5 @@ def demo_config(
         backend_reason=reason,
         out_dir=out_dir,
         cache_dir=cache_dir,
-        settings=GenerationSettings(max_tokens=MAX_TOKENS),
+        settings=GenerationSettings(max_tokens=MAX_TOKENS, dtype=dtype),
     )

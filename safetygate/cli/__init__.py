@@ -244,6 +244,9 @@ def demo(
     full: Annotated[
         bool, typer.Option("--full", help="Every suite item instead of the quick sample (about 8x longer).")
     ] = False,
+    dtype: Annotated[
+        str, typer.Option("--dtype", help="auto (bfloat16 on CPUs with bfloat16 instructions), float32, bfloat16.")
+    ] = "auto",
     cache: CacheDirOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: Verbose = False,
@@ -260,7 +263,9 @@ def demo(
         err=True,
     )
     with user_errors(debug):
-        config = demo_config(out, backend.value, cache_dir(no_cache, cache), None if full else (sample or SAMPLE))
+        config = demo_config(
+            out, backend.value, cache_dir(no_cache, cache), None if full else (sample or SAMPLE), dtype=dtype
+        )
         with progress("generating") as update:
             outcome = run_gate(config, on_progress=update)
     print_verdict(outcome.result, outcome.files)
