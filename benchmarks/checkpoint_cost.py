@@ -86,9 +86,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="safetygate-ckpt-"))
     base = prepare(SMOLLM2, default_cache_dir())
     aligned, finetuned = adapter("aligned"), adapter("finetuned")
-    # The candidate's full model must carry the baseline's adapter too: merge both, in training order.
-    stage = merged_model(base, aligned, work / "aligned-merged")
-    merged = merged_model(stage, finetuned, work / "finetuned-merged")
+    # `finetuned` is the aligned adapter trained further (not a second adapter on top): base + it is the candidate.
+    merged = merged_model(base, finetuned, work / "finetuned-merged")
     size = sum(f.stat().st_size for f in merged.glob("*.safetensors")) / 2**20
     adapter_size = sum(f.stat().st_size for f in finetuned.glob("*.safetensors")) / 2**20
     print(f"machine: {os.cpu_count()} cores; {SMOLLM2}: merged folder {size:.0f} MiB, adapter {adapter_size:.0f} MiB")

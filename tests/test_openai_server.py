@@ -56,7 +56,7 @@ def end_group(process: subprocess.Popen, pgid: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tiny_model, tiny_adapter, tmp_path_factory):
+def server(tiny_model, tiny_adapter, three_adapters, tmp_path_factory):
     """A vLLM OpenAI-compatible server in a process group of its own; yields (url, process group id).
 
     Teardown ends the whole group, however the tests left it, and checks nothing of it is left running.
@@ -78,6 +78,7 @@ def server(tiny_model, tiny_adapter, tmp_path_factory):
         "--enable-lora",
         "--lora-modules",
         f"cand={tiny_adapter}",
+        f"cand2={three_adapters[1]}",
         "--max-lora-rank",
         "8",
         "--seed",
@@ -166,6 +167,23 @@ def test_server_gives_the_offline_engines_answers(server, tiny_model, tiny_adapt
     assert result.exit_code in (0, 1), result.stderr
     for side in ("baseline", "candidate"):
         assert responses(online, side) == responses(offline, side), side
+
+
+def test_several_served_candidates_are_gated_against_one_baseline(server, tiny_model, small_suite, tmp_path):
+    url, _ = server
+    out = tmp_path / "out"
+    args = served(url, tiny_model, "--candidate-model", "cand2", "--suite", small_suite, "--max-tokens", "8")
+    result = invoke("check", "--allow-underpowered", *args, "--out", out)
+    assert result.exit_code in (0, 1), result.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert list(results["candidates"]) == ["cand", "cand2"]
+    run = results["run"]
+    assert run["served"] == {"baseline": str(tiny_model), "cand": "cand", "cand2": "cand2"}
+    assert {label: check["has_effect"] for label, check in run["adapter_checks"].items()} == {
+        "cand": True,
+        "cand2": True,
+    }
+    assert responses(out / "candidates", "cand") != responses(out / "candidates", "cand2")
 
 
 def test_unknown_served_model_is_bad_input(server, tiny_model, small_suite, tmp_path):
