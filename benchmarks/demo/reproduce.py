@@ -38,12 +38,13 @@ from safetygate.report.result import CandidateResult, GateResult, load_result  #
 BACKEND, _ = resolve_backend("auto")  # transformers on a CPU, vLLM on a GPU
 
 
-def sweep(out: Path, sample: int, candidates: list[Path], baseline: Path) -> GateResult:
+def sweep(out: Path, sample: int, candidates: list[Path], baseline: Path, dtype: str) -> GateResult:
     """One `safetygate check` over every candidate; its results.json."""
     command = ["safetygate", "check", "--backend", BACKEND, "--base", "smollm2-135m-instruct"]
     command += ["--baseline", str(baseline), *[a for c in candidates for a in ("--candidate", str(c))]]
     command += ["--suite", "harmful", "--suite", "benign", "--languages", ",".join(LANGUAGES)]
     command += ["--sample", str(sample), "--max-tokens", str(MAX_TOKENS), "--policy", POLICY, "--out", str(out)]
+    command += ["--dtype", dtype]
     finished = subprocess.run(command, capture_output=True, text=True)
     if finished.returncode not in (0, 1):
         sys.exit(f"safetygate check failed ({finished.returncode}): {finished.stderr.strip()[-2000:]}")
@@ -66,7 +67,7 @@ def translation_suite(path: Path) -> Path:
     return path
 
 
-def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
+def chrf(out: Path, suite: Path, adapter_path: Path | None, dtype: str) -> float:
     """chrF of one model's English translations of the held-out sentences."""
     import sacrebleu
 
@@ -84,6 +85,8 @@ def chrf(out: Path, suite: Path, adapter_path: Path | None) -> float:
         "96",
         "--out",
         str(answers),
+        "--dtype",
+        dtype,
     ]
     if adapter_path is not None:
         command += ["--adapter", str(adapter_path)]
@@ -109,6 +112,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=FINETUNE["steps"])
     parser.add_argument("--sample", type=int, default=SAMPLE, help="suite items per language")
     parser.add_argument("--out", type=Path, default=Path("reproduce-out"))
+    parser.add_argument("--dtype", default="auto", help="of the gate's generation (the README's table: bfloat16)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     base, aligned = prepared_base(), adapter("aligned")
@@ -123,15 +127,22 @@ def main() -> None:
         ]
     candidates = [args.out / name for name in losses]
     trained = time.perf_counter()
-    result = sweep(args.out / "gate", args.sample, candidates, aligned)
+    result = sweep(args.out / "gate", args.sample, candidates, aligned, args.dtype)
     gated = time.perf_counter()
     comparisons = result.comparisons()
     first = next(iter(comparisons.values()))
-    rows = [("aligned (baseline)", *rates(first, "baseline"), chrf(args.out / "chrf-aligned", suite, aligned), "-")]
+    rows = [
+        (
+            "aligned (baseline)",
+            *rates(first, "baseline"),
+            chrf(args.out / "chrf-aligned", suite, aligned, args.dtype),
+            "-",
+        )
+    ]
     for (name, comparison), path in zip(comparisons.items(), candidates):
         failing = [lang for lang, outcome in comparison.languages.items() if not outcome.passed]
         verdict = f"fail ({', '.join(failing)})" if failing else "pass"
-        score = chrf(args.out / f"chrf-{name}", suite, path)
+        score = chrf(args.out / f"chrf-{name}", suite, path, args.dtype)
         rows.append(
             (f"fine-tuned {name} (loss {losses[path.name]:.2f})", *rates(comparison, "candidate"), score, verdict)
         )

@@ -1,30 +1,20 @@
 """Which precision the transformers backend computes in, decided before the run so the cache key can name it.
 
-On a CPU, bfloat16 matmuls are fast only where the cores have bfloat16
-instructions (AVX512-BF16, AMX); elsewhere they run several times slower
-than float32. Measured on 2 cores with AVX512-BF16 (SmolLM2-135M,
-benchmarks/transformers_batching.py), bfloat16 ran prefill 2.2x to 2.7x and
-decoding 1.6x faster than float32. `auto` takes bfloat16 on such CPUs,
-float32 on others, and the model's own dtype on a GPU.
+`auto` is float32 on a CPU (whatever dtype the model's files declare) and the
+model's own dtype on a GPU. bfloat16 on a CPU is opt-in (`--dtype bfloat16`):
+where the cores have bfloat16 instructions (AVX512-BF16, AMX) it generated
+1.5x to 2x faster (2 cores, SmolLM2-135M, benchmarks/transformers_batching.py),
+but a prompt's greedy answer then depends on which prompts share its batch
+(padding changes the kernels' summation order): a run resumed after a kill,
+a different --sample or another language list can change answers to the
+same prompt. In float32 they did not, on every check we ran.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-
-FAST_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-def cpu_has_fast_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:  # not Linux: assume no bfloat16 instructions
-        return False
-    return any(flag in flags for flag in FAST_BF16_FLAGS)
 
 
 def compute_dtype(requested: str, backend: str, on_gpu: bool) -> str:
     """The dtype `requested` resolves to for this backend and device ("auto" stays "auto" where it is the model's)."""
     if requested != "auto" or backend != "transformers" or on_gpu:
         return requested
-    return "bfloat16" if cpu_has_fast_bf16() else "float32"
+    return "float32"
