@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, help="transformers batch size (default: the backend's choice)")
     parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--check-sample", type=int, default=20, help="harmful prompts per language in the check runs")
     args = parser.parse_args()
     args.default_pair = args.model is None
 
@@ -144,7 +145,7 @@ def main() -> None:
             candidates=(args.adapter,),
             suites=("harmful",),
             languages=LANGUAGES if args.default_pair else (),
-            sample=20,
+            sample=args.check_sample,
             policy="quick",
             allow_underpowered=True,
             backend=backend,
