@@ -123,7 +123,13 @@ class GenerationOptions:
         Optional[int],
         typer.Option("--max-model-len", min=16, help="vLLM: context length to reserve (default: the model's)."),
     ] = None
-    dtype: Annotated[str, typer.Option("--dtype", help="Weights dtype: auto, bfloat16, float16, float32.")] = "auto"
+    dtype: Annotated[
+        str,
+        typer.Option(
+            "--dtype",
+            help="auto (transformers: float32 on a CPU; otherwise the model's own), bfloat16, float16, float32.",
+        ),
+    ] = "auto"
     cache: CacheDirOpt = None
     no_cache: NoCacheOpt = False
     save_every: Annotated[
