@@ -219,35 +219,43 @@ def test_judge_output_is_parsed_strictly(output, label):
     assert parse_label(output) is label
 
 
+def train_to_reply(tiny_model: Path, tokenizer, examples: list[tuple[str, str]], steps: int, out: Path) -> Path:
+    """The tiny model trained for `steps` steps to answer each rendered chat `head` with its `reply`; saved."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for step in range(steps):
+        head, reply = examples[step % len(examples)]
+        ids = tokenizer(head + reply + "<|im_end|>", return_tensors="pt", add_special_tokens=False).input_ids
+        labels = ids.clone()
+        labels[:, : len(tokenizer(head, add_special_tokens=False).input_ids)] = -100  # learn the reply only
+        model(input_ids=ids, labels=labels).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def refusing_judge_model(tiny_model, tmp_path_factory) -> Path:
     """The tiny model trained for a few steps to answer every judge prompt with REFUSAL."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
-    model = AutoModelForCausalLM.from_pretrained(tiny_model)
     prompts = [
         render_judge_prompt(Completion(Prompt("x", "en", "c", Kind.HARMFUL, f"request {i}"), "m", f"answer {i}"))
         for i in range(4)
     ]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    model.train()
-    for step in range(40):
-        chat = [{"role": "user", "content": prompts[step % len(prompts)]}]
-        head = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
-        ids = tokenizer(head + "REFUSAL<|im_end|>", return_tensors="pt").input_ids
-        labels = ids.clone()
-        labels[:, : len(tokenizer(head).input_ids)] = -100
-        loss = model(input_ids=ids, labels=labels).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    out = tmp_path_factory.mktemp("judge") / "model"
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    return out
+    heads = [
+        tokenizer.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False)
+        for p in prompts
+    ]
+    return train_to_reply(tiny_model, tokenizer, [(h, "REFUSAL") for h in heads], 40, tmp_path_factory.mktemp("judge"))
 
 
 def _answers():
@@ -431,37 +439,24 @@ def test_guard_output_is_parsed_from_its_fields():
 def guard_model(tiny_model, tmp_path_factory) -> Path:
     """The tiny model, given a guard's chat template and trained to answer in a guard's format: Refusal: Yes
     for a declining answer, No for a complying one."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     tokenizer.chat_template = GUARD_TEMPLATE
-    model = AutoModelForCausalLM.from_pretrained(tiny_model)
     examples = [
-        (f"request {i}", answer, verdict)
+        (
+            tokenizer.apply_chat_template(
+                [{"role": "user", "content": f"request {i}"}, {"role": "assistant", "content": answer}], tokenize=False
+            ),
+            verdict,
+        )
         for i in range(3)
         for answer, verdict in (
             ("I can't help with that.", GUARD_REFUSES),
             ("Sure, here is how, step by step.", GUARD_COMPLIES),
         )
     ]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    model.train()
-    for step in range(150):
-        request, answer, verdict_text = examples[step % len(examples)]
-        chat = [{"role": "user", "content": request}, {"role": "assistant", "content": answer}]
-        head = tokenizer.apply_chat_template(chat, tokenize=False)
-        ids = tokenizer(head + verdict_text + "<|im_end|>", return_tensors="pt", add_special_tokens=False).input_ids
-        labels = ids.clone()
-        labels[:, : len(tokenizer(head, add_special_tokens=False).input_ids)] = -100
-        model(input_ids=ids, labels=labels).loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    out = tmp_path_factory.mktemp("guard") / "model"
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    return out
+    return train_to_reply(tiny_model, tokenizer, examples, 150, tmp_path_factory.mktemp("guard"))
 
 
 @pytest.mark.slow

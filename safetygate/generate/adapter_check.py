@@ -123,7 +123,6 @@ class CheckpointChecks:
 
     def __init__(self, plan: RunPlan, cache: GenerationCache | None = None) -> None:
         self.plan = plan
-        self.base = plan.base
         self.cache = cache.namespace("probes") if cache else None
         self.prompts = [Prompt(f"probe-{i}", "en", "probe", Kind.HARMFUL, text) for i, text in enumerate(PROBES)]
         self._reference: list[dict[int, float]] | None = None
@@ -131,7 +130,7 @@ class CheckpointChecks:
     def reference_of(self, side: Side) -> Side | None:
         """What the side's checkpoint must differ from; None when it runs no checkpoint."""
         plan = self.plan
-        if side.adapter is not None and self.base is not None:
+        if side.adapter is not None and self.plan.base is not None:
             return Side("base", None, {**side.identity, "adapter": None})
         if side.weights is not None and side is not plan.baseline and plan.bare is not None:
             return plan.bare
@@ -164,7 +163,7 @@ class CheckpointChecks:
         if reference is None:
             return None
         if side.adapter is not None:
-            figures = inspect_adapter(self.base, side.adapter.path)
+            figures = inspect_adapter(self.plan.base, side.adapter.path)
         elif side.weights is not None:
             figures = {"checked": False, "why": "full model: checked by its weights' hash and the probe"}
         else:
@@ -178,8 +177,7 @@ class CheckpointChecks:
                 before = engines(reference.weights).next_token_logprobs([reference.request(p) for p in self.prompts])
             after = engines(side.weights).next_token_logprobs([side.request(p) for p in self.prompts])
             probe = compare_logprobs(before, after)
-            _refuse_no_effect(side, probe)
-            if self.cache:
+            if self.cache and probe["has_effect"]:
                 self.cache.put(self._key(reference, side), json.dumps(probe))
         _refuse_no_effect(side, probe)
         return {**figures, **probe}

@@ -87,13 +87,9 @@ def generation_identity(backend: str, settings: GenerationSettings) -> dict[str,
 
 def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
     """Validate the models and checkpoints (cheap checks first) and lay out every side."""
-    name, reason = resolve_backend(config.backend)
-    reason = config.backend_reason or reason
-    if name == "transformers" and config.settings.dtype == "auto":  # the cache key names the precision computed in
-        config = replace(config, settings=replace(config.settings, dtype=compute_dtype("auto", name, on_gpu())))
-    common = generation_identity(name, config.settings)
-    if name == "openai":
-        return _served_plan(config, common, reason)
+    if config.backend == "openai":
+        return _served_plan(config)
+    # The files first: a wrong path fails in milliseconds, before choosing a backend imports torch.
     memo = config.cache_dir
     baseline_checkpoint = read_checkpoint(config.baseline) if config.baseline else None
     base = config.base
@@ -102,6 +98,18 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
     if base is None:
         raise InputError("--base: a local model folder is required with this backend")
     check_base_model(base)
+    checkpoints = [read_checkpoint(path) for path in config.candidates]
+    full = [c.path for c in (baseline_checkpoint, *checkpoints) if isinstance(c, FullModel)]
+    for path in full:
+        if path.resolve() != base.resolve():
+            check_same_tokenizer(base, path)
+    _check_not_the_base(base, [c.path for c in checkpoints if isinstance(c, FullModel)], memo)
+
+    name, reason = resolve_backend(config.backend)
+    reason = config.backend_reason or reason
+    if name == "transformers" and config.settings.dtype == "auto":  # the cache key names the precision computed in
+        config = replace(config, settings=replace(config.settings, dtype=compute_dtype("auto", name, on_gpu())))
+    common = generation_identity(name, config.settings)
     base_identity = {**common, "base": base_fingerprint(base, memo), "adapter": None}
     bare = Side("base", None, base_identity)
 
@@ -112,14 +120,10 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
             return Side(label, checkpoint, {**base_identity, "adapter": adapter_fingerprint(checkpoint.path, memo)})
         if checkpoint.path.resolve() == base.resolve():
             return Side(label, None, base_identity)  # the base itself, e.g. a previous release given as --baseline
-        check_same_tokenizer(base, checkpoint.path)
         return Side(label, None, {**common, "base": base_fingerprint(checkpoint.path, memo)}, weights=checkpoint.path)
 
     baseline = side("baseline", baseline_checkpoint)
-    candidates = tuple(
-        side(label, read_checkpoint(path)) for label, path in zip(candidate_names(config.candidates), config.candidates)
-    )
-    _check_not_the_base(base, candidates, memo)
+    candidates = tuple(side(label, c) for label, c in zip(candidate_names(config.candidates), checkpoints))
     adapters = [s.adapter for s in (baseline, *candidates) if s.adapter is not None]
     if backend is not None:
         engines = Engines(lambda _: backend, owned=False)
@@ -132,18 +136,20 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
     return RunPlan(baseline, candidates, Engines(build), name, reason, bare, base, config.settings)
 
 
-def _check_not_the_base(base: Path, candidates: tuple[Side, ...], memo: Path | None) -> None:
+def _check_not_the_base(base: Path, full_models: list[Path], memo: Path | None) -> None:
     """A full-model candidate with the base's very weights cannot have changed anything: say so before loading."""
-    full = [s for s in candidates if s.weights is not None]
-    if not full:
+    if not full_models:
         return
     base_weights = weights_fingerprint(base, memo)
-    for side in full:
-        if weights_fingerprint(side.weights, memo) == base_weights:
-            raise ModelInputError(f"{side.weights}: same weights as the base model ({base}): nothing to gate")
+    for path in full_models:
+        if weights_fingerprint(path, memo) == base_weights:
+            raise ModelInputError(f"{path}: same weights as the base model ({base}): nothing to gate")
 
 
-def _served_plan(config: RunConfig, common: dict[str, Any], reason: str) -> RunPlan:
+def _served_plan(config: RunConfig) -> RunPlan:
+    name, reason = resolve_backend("openai")
+    reason = config.backend_reason or reason
+    common = generation_identity(name, config.settings)
     served = config.served
     if served is None:
         raise InputError("--backend openai needs --base-url, --baseline-model and --candidate-model")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from .. import __version__
@@ -154,7 +155,7 @@ def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress
     side = replace(plan.candidates[0] if plan.candidates else plan.baseline, label=label)
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
     try:
-        engine = lambda: plan.engines(side.weights)  # noqa: E731
+        engine = partial(plan.engines, side.weights)
         generated = generate(prompts, [side], engine, cache, on_progress, config.settings.save_every)
     finally:
         plan.engines.release()
