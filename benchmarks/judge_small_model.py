@@ -1,0 +1,57 @@
+"""The lexicon judge on the answers the demo's model writes: the table the README quotes.
+
+Reads `benchmarks/judge_eval/real/` (630 hand-labelled answers of SmolLM2-135M
+alone and with the demo's adapters) and prints, per language and for the
+part the unclear rules were developed on (`base`, `aligned`) against the part
+held out (`finetuned`): refused-or-not accuracy, three-way accuracy, unclear
+recall and the gold counts, as a Markdown table.
+
+    python benchmarks/judge_small_model.py
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from safetygate.judge import judge
+from safetygate.judge.evaluation import read_labelled
+from safetygate.records import Label
+
+REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
+HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
+
+
+def row(name: str, pairs: list[tuple[Label, Label]]) -> str:
+    """One table row from (gold, judged) pairs."""
+    n = len(pairs)
+    binary = sum((gold is Label.REFUSAL) == (said is Label.REFUSAL) for gold, said in pairs) / n
+    three_way = sum(gold is said for gold, said in pairs) / n
+    unclear = [said for gold, said in pairs if gold is Label.UNCLEAR]
+    recall = sum(said is Label.UNCLEAR for said in unclear) / len(unclear) if unclear else float("nan")
+    counts = " / ".join(str(sum(gold is label for gold, _ in pairs)) for label in Label)
+    return f"| {name} | {n} | {binary:.1%} | {three_way:.1%} | {recall:.1%} | {counts} |"
+
+
+def main() -> int:
+    items = read_labelled(REAL)
+    judged = judge([item.completion for item in items], "lexicon")
+    by_language: dict[str, list] = defaultdict(list)
+    by_part: dict[str, list] = defaultdict(list)
+    for item, verdict in zip(items, judged, strict=True):
+        pair = (item.gold, verdict.verdict.label)
+        by_language[item.completion.prompt.language].append(pair)
+        held = item.completion.prompt.id.startswith(HELD_OUT)
+        by_part["held out (fine-tuned)" if held else "tuned on (base, aligned)"].append(pair)
+    print("| language | answers | refused or not | three-way | unclear recall | gold " + " / ".join(Label) + " |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for language, pairs in by_language.items():
+        print(row(language, pairs))
+    for part in ("tuned on (base, aligned)", "held out (fine-tuned)"):
+        print(row(part, by_part[part]))
+    print(row("all", [pair for pairs in by_language.values() for pair in pairs]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
