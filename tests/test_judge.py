@@ -2,6 +2,7 @@
 model, the ensemble's routing, `judge-eval`, and the unclear-share policy rule."""
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from safetygate.judge.lexicon import (
     parse_lexicon,
 )
 from safetygate.judge.model import MALFORMED, render_judge_prompt
+from safetygate.judge.patterns import compile_phrase
 from safetygate.judge.unreadable import echoes_prompt, is_degenerate, loop_start, repeats_itself, reuses_prompt
 from safetygate.langid import detect_language
 from safetygate.languages import LANGUAGES
@@ -102,6 +104,14 @@ def test_lexicon_file_format_errors_name_the_line():
     assert parse_lexicon("i can't\n[pivot]\nbut here's\n").pivot == ("but here's",)
     with pytest.raises(ValueError, match=r"x\.txt:2: unknown section \[pivots\]"):
         parse_lexicon("i can't\n[pivots]\n", "x.txt")
+
+
+def test_the_gap_mark_survives_normalisation_and_matches_a_few_words():
+    # NFKC turns "…" into "...": the gap must be kept apart from the text it joins.
+    (line,) = parse_lexicon("My Guidelines … not allow\n").refusal
+    assert "…" in line and line.startswith("my guidelines ")
+    assert re.search(compile_phrase(line), normalize("my guidelines sadly do not allow it"))
+    assert not re.search(compile_phrase(line), normalize("my guidelines say nothing on this, and so they allow it"))
 
 
 def test_reason_names_the_phrase_and_language():

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..langid import detect_language
 from ..records import Completion, Kind, Label, Verdict
-from .patterns import PatternError, compile_phrase
+from .patterns import GAP, PatternError, compile_phrase
 from .unreadable import echoes_prompt, is_degenerate, loop_start, repeats_itself, reuses_prompt
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
@@ -93,7 +93,8 @@ def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
             if current not in sections:
                 raise ValueError(f"{source}:{number}: unknown section [{current}] (known: {', '.join(SECTIONS)})")
             continue
-        phrase = normalize(line)
+        # NFKC would turn the gap mark into three dots: normalise the text around it, keeping its spaces.
+        phrase = GAP.join(_normalized_part(part) for part in line.split(GAP))
         try:
             compile_phrase(phrase)
         except PatternError as exc:
@@ -101,6 +102,14 @@ def parse_lexicon(text: str, source: str = "lexicon") -> Lexicon:
         if phrase not in sections[current]:
             sections[current].append(phrase)
     return Lexicon(**{name: tuple(phrases) for name, phrases in sections.items()})
+
+
+def _normalized_part(part: str) -> str:
+    """One stretch of a lexicon line between gap marks, normalised, with a space kept at either end."""
+    core = normalize(part)
+    if not core:
+        return " " if part else ""
+    return (" " if part[0].isspace() else "") + core + (" " if part[-1].isspace() else "")
 
 
 @cache
