@@ -21,6 +21,7 @@ ANSWER = "Sure. Here is a short overview of the topic you asked about, step by s
 
 class FakeBackend:
     name = "fake"
+    continues_answers = True  # a word stands for a token: a limit cuts words, a begun answer goes on after its own
 
     def __init__(
         self,
@@ -49,7 +50,10 @@ class FakeBackend:
         prompt = request.prompt
         adapter = request.adapter.path if request.adapter else self.weights
         forgot = prompt.language in self.complies_in.get(adapter, set())
-        return REFUSAL if prompt.kind is Kind.HARMFUL and not forgot else ANSWER
+        words = (REFUSAL if prompt.kind is Kind.HARMFUL and not forgot else ANSWER).split(" ")
+        begun = len(request.answer_prefix.split(" ")) if request.answer_prefix else 0
+        rest = words[begun:][: request.max_tokens]
+        return (" " if begun and rest else "") + " ".join(rest)
 
     def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
         # Any adapter or other weights shift the fake distribution: the probe sees a checkpoint that works.

@@ -60,22 +60,37 @@ class GenerationRequest:
     # A whole conversation to send instead of the prompt as one user turn (a guard model reads the prompt
     # and the answer as the turns they were); its template opens the reply itself.
     conversation: tuple[tuple[str, str], ...] | None = None
+    # The start of an answer to go on writing (a two-phase run's second phase): the reply continues from it.
+    answer_prefix: str = ""
+    max_tokens: int | None = None  # None: the backend's settings
 
     @property
     def messages(self) -> list[dict[str, str]]:
-        """The chat sent to the model: the prompt as one user turn, or the conversation given."""
+        """The chat sent to the model: the prompt as one user turn (plus the answer begun), or the conversation."""
         if self.conversation is not None:
             return [{"role": role, "content": content} for role, content in self.conversation]
-        return [{"role": "user", "content": self.prompt.prompt}]
+        turns = [{"role": "user", "content": self.prompt.prompt}]
+        if self.answer_prefix:
+            turns.append({"role": "assistant", "content": self.answer_prefix})
+        return turns
 
     @property
     def add_generation_prompt(self) -> bool:
-        """Open an assistant turn after the messages (a conversation's template does that itself)."""
-        return self.conversation is None
+        """Open an assistant turn after the messages (a conversation's template does that itself; a begun
+        answer is continued instead)."""
+        return self.conversation is None and not self.answer_prefix
+
+    @property
+    def continues(self) -> bool:
+        """True when the model goes on from the answer's last message rather than starting a reply."""
+        return bool(self.answer_prefix)
 
 
 class Backend(Protocol):
     name: str
+    # Can go on writing an answer from its begun text (`GenerationRequest.answer_prefix`), with a token limit
+    # per request: what a two-phase run needs.
+    continues_answers: bool
 
     def generate(self, requests: list[GenerationRequest], on_progress: Progress | None = None) -> list[str]:
         """Answers to every request, in request order."""

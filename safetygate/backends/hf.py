@@ -23,6 +23,7 @@ HALF = ("bfloat16", "float16")
 
 class TransformersBackend:
     name = "transformers"
+    continues_answers = True
 
     def __init__(self, base: Path, adapters: list[Adapter], settings: GenerationSettings, merge: bool = True) -> None:
         import torch
@@ -105,7 +106,8 @@ class TransformersBackend:
             lengths = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
             with self._running(adapter) as model:
                 for chunk in token_batches(lengths, self.batch_size, self.token_budget):
-                    outputs = self._generate_batch(model, [texts[k] for k in chunk])
+                    chunk_requests = [requests[indices[k]] for k in chunk]
+                    outputs = self._generate_batch(model, [texts[k] for k in chunk], chunk_requests)
                     for k, output in zip(chunk, outputs):
                         answers[indices[k]] = output
                     done += len(chunk)
@@ -127,19 +129,24 @@ class TransformersBackend:
 
     def _render(self, request: GenerationRequest) -> str:
         return self.tokenizer.apply_chat_template(
-            request.messages, tokenize=False, add_generation_prompt=request.add_generation_prompt
+            request.messages,
+            tokenize=False,
+            add_generation_prompt=request.add_generation_prompt,
+            continue_final_message=request.continues,
         )
 
-    def _generate_batch(self, model, texts: list[str]) -> list[str]:
+    def _generate_batch(self, model, texts: list[str], requests: list[GenerationRequest]) -> list[str]:
         # The template already holds the special tokens the model expects.
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        limits = [r.max_tokens or self.settings.max_tokens for r in requests]
         try:
-            new_tokens = greedy_decode(
-                model, batch["input_ids"], batch["attention_mask"], self.settings.max_tokens, self.stop_ids
-            )
+            new_tokens = greedy_decode(model, batch["input_ids"], batch["attention_mask"], max(limits), self.stop_ids)
         except Exception as exc:
             raise BackendError(f"generation failed: {_first_line(exc)}") from exc
-        return [t.strip() for t in self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+        new_tokens = [tokens[:limit] for tokens, limit in zip(new_tokens, limits)]
+        texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        # A continuation keeps its leading space: it is joined to the text it goes on from.
+        return [t.rstrip() if r.continues else t.strip() for t, r in zip(texts, requests)]
 
     @contextmanager
     def _running(self, adapter: Adapter | None):

@@ -36,6 +36,8 @@ class ServerConfig:
 
 class OpenAIBackend:
     name = "openai"
+    # Servers differ in how (and whether) they continue a begun answer: two-phase runs stay off here.
+    continues_answers = False
 
     def __init__(self, server: ServerConfig, settings: GenerationSettings) -> None:
         self.server = server
@@ -65,7 +67,7 @@ class OpenAIBackend:
                     "model": self.model_for(request),
                     "messages": request.messages,
                     "temperature": 0.0,
-                    "max_tokens": self.settings.max_tokens,
+                    "max_tokens": request.max_tokens or self.settings.max_tokens,
                     "seed": self.settings.seed,
                 },
             )

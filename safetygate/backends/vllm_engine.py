@@ -40,6 +40,7 @@ def _on_cpu() -> bool:
 
 class VLLMBackend:
     name = "vllm"
+    continues_answers = True
     engines_built = 0  # counted so tests can hold the "one engine per run" promise
 
     def __init__(self, base: Path, adapters: list[Adapter], settings: GenerationSettings) -> None:
@@ -96,8 +97,11 @@ class VLLMBackend:
         """Answers in request order."""
         from vllm import SamplingParams
 
-        params = SamplingParams(temperature=0.0, max_tokens=self.settings.max_tokens, seed=self.settings.seed)
-        return [o.outputs[0].text.strip() for o in self._chat(requests, params, on_progress)]
+        seed, limit = self.settings.seed, self.settings.max_tokens
+        params = [SamplingParams(temperature=0.0, max_tokens=r.max_tokens or limit, seed=seed) for r in requests]
+        texts = [o.outputs[0].text for o in self._chat(requests, params, on_progress)]
+        # A continuation keeps its leading space: it is joined to the text it goes on from.
+        return [t.rstrip() if r.continues else t.strip() for t, r in zip(texts, requests)]
 
     def next_token_logprobs(self, requests: list[GenerationRequest], k: int = 20) -> list[dict[int, float]]:
         """Top-k log-probabilities of the first answer token."""
@@ -109,11 +113,15 @@ class VLLMBackend:
         ]
 
     def _chat(self, requests: list[GenerationRequest], params, on_progress: Progress | None = None) -> list:
-        """vLLM outputs in request order, batched as this platform can do correctly."""
-        groups = (
-            [list(range(len(requests)))]
-            if self.mixed_batches
-            else list(group_by(requests, lambda r: r.adapter).values())
+        """vLLM outputs in request order, batched as this platform can do correctly.
+
+        params: one SamplingParams for all, or one per request.
+        """
+        # One call's requests share how the template ends them (open a reply, go on with one, or neither).
+        groups = list(
+            group_by(
+                requests, lambda r: (None if self.mixed_batches else r.adapter, r.add_generation_prompt, r.continues)
+            ).values()
         )
         outputs: list = [None] * len(requests)
         done = 0
@@ -124,11 +132,11 @@ class VLLMBackend:
                 try:
                     results = self.llm.chat(
                         [r.messages for r in chunk],
-                        params,
+                        [params[i] for i in indices] if isinstance(params, list) else params,
                         lora_request=[self.lora[r.adapter] if r.adapter else None for r in chunk],
                         use_tqdm=False,
-                        # A chunk is one kind of request: prompts (open a reply) or guard conversations (not).
                         add_generation_prompt=chunk[0].add_generation_prompt,
+                        continue_final_message=chunk[0].continues,
                     )
                 except Exception as exc:
                     raise BackendError(f"vLLM generation failed: {_first_line(exc)}") from exc

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import DECISION_TOKENS
 from ..demo import SAMPLE, demo_config
 from ..judge.evaluation import format_score
 from ..pipeline import run_compare, run_gate, run_generate, run_judge, run_judge_eval, run_report
@@ -99,6 +100,15 @@ def check(
     judge_format: JudgeFormatOpt = JudgeFormat.auto,
     allow_underpowered: AllowUnderpoweredOpt = False,
     review: ReviewOpt = None,
+    decision_tokens: Annotated[
+        int,
+        typer.Option(
+            "--decision-tokens",
+            min=0,
+            help="Write every answer to this many tokens first, then only the ones still open (sides disagree,"
+            " unclear, judge unsure, a sample) to --max-tokens. 0: every answer to --max-tokens.",
+        ),
+    ] = DECISION_TOKENS,
 ) -> None:
     """Gate fine-tuned checkpoints: generate every side, judge, compare with the baseline, apply the policy, exit 0/1/2/3."""
     quiet_engines(options.verbose)
@@ -111,6 +121,7 @@ def check(
             out_dir=out,
             allow_underpowered=allow_underpowered,
             review=review,
+            decision_tokens=decision_tokens,
             served=served_models(options, baseline_model, candidate_model),
             judge=judge_spec(judge, judge_model, options.backend.value, judge_format.value),
         )

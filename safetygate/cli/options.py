@@ -230,6 +230,7 @@ def run_config(
     judge: JudgeSpec | None = None,
     allow_underpowered: bool = False,
     review: Path | None = None,
+    decision_tokens: int = 0,
 ) -> RunConfig:
     """The run's one frozen config from the shared options and the command's own."""
     return RunConfig(
@@ -249,6 +250,7 @@ def run_config(
         allow_underpowered=allow_underpowered,
         settings=GenerationSettings(
             max_tokens=options.max_tokens,
+            decision_tokens=decision_tokens,
             batch_size=options.batch_size,
             trust_remote_code=options.trust_remote_code,
             tensor_parallel_size=options.tensor_parallel_size,

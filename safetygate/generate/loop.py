@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..backends import Backend, Progress
+from ..backends import Backend, GenerationRequest, Progress
 from ..errors import BackendError
 from ..records import Completion, Prompt
 from .cache import GenerationCache
@@ -37,12 +37,49 @@ def generate(
     chunk_size: int = 256,
 ) -> Generated:
     """Answers per side label, each list in prompt order."""
-    requests = [(side, side.request(p)) for side in sides for p in prompts]
-    keys = [GenerationCache.key(side.identity, r.messages) for side, r in requests]
+    jobs = [Job(side.label, side.identity, side.request(p)) for side in sides for p in prompts]
+    answered = answer(jobs, make_backend, cache, on_progress, chunk_size)
+    completions: dict[str, list[Completion]] = {side.label: [] for side in sides}
+    for job, text in zip(jobs, answered.answers):
+        completions[job.label].append(Completion(job.request.prompt, job.label, text))
+    return Generated(
+        completions=completions,
+        cached={s.label: answered.cached[s.label] for s in sides},
+        generated={s.label: answered.generated[s.label] for s in sides},
+        backend=answered.backend,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One request to answer, for one side, under the identity its cache entry is keyed by."""
+
+    label: str
+    identity: dict
+    request: GenerationRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    answers: list[str]  # in job order
+    cached: Counter  # per side label
+    generated: Counter
+    backend: str | None
+
+
+def answer(
+    jobs: Sequence[Job],
+    make_backend: Callable[[], Backend],
+    cache: GenerationCache | None = None,
+    on_progress: Progress | None = None,
+    chunk_size: int = 256,
+) -> Answered:
+    """Every job's answer: from the cache where it is there, else from the backend, stored chunk by chunk."""
+    keys = [GenerationCache.key(job.identity, job.request.messages) for job in jobs]
     answers: list[str | None] = [cache.get(k) if cache else None for k in keys]
     missing = [i for i, a in enumerate(answers) if a is None]
-    cached = Counter(requests[i][0].label for i, a in enumerate(answers) if a is not None)
-    total, done = len(requests), len(requests) - len(missing)
+    cached = Counter(jobs[i].label for i, a in enumerate(answers) if a is not None)
+    total, done = len(jobs), len(jobs) - len(missing)
     if on_progress:
         on_progress(done, total)
     backend = make_backend() if missing else None
@@ -54,21 +91,13 @@ def generate(
             if on_progress:
                 on_progress(base + chunk_done, total)
 
-        out = backend.generate([requests[i][1] for i in chunk], report)
+        out = backend.generate([jobs[i].request for i in chunk], report)
         if len(out) != len(chunk):
             raise BackendError(f"backend {backend.name!r} returned {len(out)} answers for {len(chunk)} prompts")
-        for i, answer in zip(chunk, out):
-            answers[i] = answer
+        for i, text in zip(chunk, out):
+            answers[i] = text
             if cache:
-                cache.put(keys[i], answer)
+                cache.put(keys[i], text)
         done += len(chunk)
-    generated = Counter(requests[i][0].label for i in missing)
-    completions: dict[str, list[Completion]] = {side.label: [] for side in sides}
-    for (side, request), answer in zip(requests, answers):
-        completions[side.label].append(Completion(request.prompt, side.label, answer or ""))
-    return Generated(
-        completions=completions,
-        cached={s.label: cached[s.label] for s in sides},
-        generated={s.label: generated[s.label] for s in sides},
-        backend=backend.name if backend else None,
-    )
+    generated = Counter(jobs[i].label for i in missing)
+    return Answered([a or "" for a in answers], cached, generated, backend.name if backend else None)

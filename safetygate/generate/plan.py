@@ -43,9 +43,10 @@ class Side:
     identity: dict[str, Any] = field(default_factory=dict)  # what decides its answers: the cache key's base
     model: str | None = None  # the served model name, for server backends
     weights: Path | None = None  # a full model folder that answers instead of the base (its own engine)
+    max_tokens: int | None = None  # None: the run's --max-tokens (a two-phase run's first phase sets less)
 
     def request(self, prompt: Prompt) -> GenerationRequest:
-        return GenerationRequest(prompt, self.adapter, self.model)
+        return GenerationRequest(prompt, self.adapter, self.model, max_tokens=self.max_tokens)
 
     @property
     def checkpoint(self) -> Path | None:
@@ -63,6 +64,7 @@ class RunPlan:
     bare: Side | None = None  # the base model alone, what local checkpoints are probed against
     base: Path | None = None  # the folder adapters apply to (local backends)
     settings: GenerationSettings | None = None  # as the backend runs them (dtype resolved)
+    continues_answers: bool = False  # the backend can go on from a begun answer (two-phase runs)
 
     @property
     def sides(self) -> tuple[Side, ...]:
@@ -127,13 +129,15 @@ def plan_run(config: RunConfig, backend: Backend | None = None) -> RunPlan:
     adapters = [s.adapter for s in (baseline, *candidates) if s.adapter is not None]
     if backend is not None:
         engines = Engines(lambda _: backend, owned=False)
-        return RunPlan(baseline, candidates, engines, name, reason, bare, base, config.settings)
+        continues = getattr(backend, "continues_answers", False)
+        return RunPlan(baseline, candidates, engines, name, reason, bare, base, config.settings, continues)
 
     def build(weights: Path | None) -> Backend:
         # Adapters apply to the base; a full model folder runs alone on an engine of its own.
         return backend_class(name)(weights or base, adapters if weights is None else [], config.settings)
 
-    return RunPlan(baseline, candidates, Engines(build), name, reason, bare, base, config.settings)
+    continues = getattr(backend_class(name), "continues_answers", False)
+    return RunPlan(baseline, candidates, Engines(build), name, reason, bare, base, config.settings, continues)
 
 
 def _check_not_the_base(base: Path, full_models: list[Path], memo: Path | None) -> None:

@@ -33,6 +33,7 @@ from ..report.result import GateResult, RunRecord, load_result
 from ..response_files import read_responses, write_responses
 from ..suites import load_prompts
 from .run_record import check_run, judge_record
+from .two_phase import generate_two_phase, off_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,16 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     cache = GenerationCache(config.cache_dir) if config.cache_dir else None
 
     t0 = time.perf_counter()
+    settings = plan.settings or config.settings
+    one_phase = off_reason(plan, settings)
+    two_phase = None
     try:
-        generated, checks = generate_sides(prompts, plan, cache, on_progress, config.settings.save_every)
+        if one_phase is None:
+            generated, checks, two_phase = generate_two_phase(
+                prompts, plan, settings, cache, on_progress, settings.save_every
+            )
+        else:
+            generated, checks = generate_sides(prompts, plan, cache, on_progress, settings.save_every)
     finally:
         plan.engines.release()  # free the engine before judging (a model judge may need the memory)
     t1 = time.perf_counter()
@@ -76,7 +85,7 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         judged = apply_review(config.review, judged)
     t2 = time.perf_counter()
 
-    run = check_run(config, plan, suites, prompts, generated, cache, checks, judged)
+    run = check_run(config, plan, suites, prompts, generated, cache, checks, judged, two_phase, one_phase)
     timings = {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2), "total": round(t2 - started, 2)}
     answers = sum(generated.generated.values())
     run = run.model_copy(

@@ -20,6 +20,7 @@ from ..report.result import (
     RunRecord,
     SuiteRecord,
 )
+from .two_phase import TwoPhaseSummary
 
 
 def checkpoint_record(side: Side) -> AdapterRecord | None:
@@ -57,6 +58,8 @@ def check_run(
     cache: GenerationCache | None,
     checks: dict[str, dict[str, Any]],
     judged: dict[str, list[Judged]],
+    two_phase: TwoPhaseSummary | None = None,
+    one_phase_reason: str | None = None,
 ) -> RunRecord:
     """What a `check` ran on and with, for the record."""
     settings = plan.settings or config.settings
@@ -81,6 +84,11 @@ def check_run(
             dtype=settings.dtype,
             decoding="greedy",
             seed=settings.seed,
+            decision_tokens=two_phase.decision_tokens if two_phase else None,
+            one_phase_reason=one_phase_reason,
+            prompts_continued=two_phase.prompts_continued if two_phase else None,
+            continued=two_phase.continued if two_phase else {},
+            labels_changed_by_continuing=two_phase.labels_changed if two_phase else None,
         ),
         cache=CacheRecord(
             dir=str(config.cache_dir) if config.cache_dir else None,

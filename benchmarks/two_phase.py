@@ -1,0 +1,173 @@
+"""Two-phase generation against one phase: same verdicts, fewer tokens, less time.
+
+1. Where the judge decides (needs `../shared/judge_dev/`, skipped without it): 4,167 real answers
+   of six models, cut to N tokens of the demo's tokenizer; how often the lexicon judge's label at N
+   differs from its label at the gate's length, and how many of those differences the second phase
+   would continue (the judge unsure or unclear at N).
+2. `check` on the demo's pair (aligned baseline, finetuned candidate; the demo's six languages x
+   `--sample` harmful prompts; `--max-tokens`), each on a fresh cache, one phase then two phases:
+   wall time, answers/s, tokens written, and whether every verdict, rate and label is the same.
+
+    python benchmarks/two_phase.py                         # 20 prompts a language, 64 tokens
+    python benchmarks/two_phase.py --sample 10 --max-tokens 128 --decision-tokens 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "judge_dev"
+
+
+def where_the_judge_decides(tokenizer, lengths: list[int], gate_length: int) -> None:
+    from safetygate.judge.lexicon import LexiconJudge
+    from safetygate.records import Completion, Kind, Label, Prompt
+
+    if not DEV.is_dir():
+        print(f"1. skipped: {DEV} is not here (the development sets live beside the project checkout)")
+        return
+    judge = LexiconJudge()
+    answers = []
+    for name in ("xstest_dev.jsonl", "dna_dev.jsonl"):
+        for line in (DEV / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            prompt = Prompt(row["id"], row["language"], row["category"], Kind(row["kind"]), row["prompt"])
+            ids = tokenizer(row["response"].strip(), add_special_tokens=False)["input_ids"]
+            answers.append((prompt, ids))
+
+    def verdict(prompt, ids, n):
+        return judge.verdict(Completion(prompt, "m", tokenizer.decode(ids[:n], skip_special_tokens=True).strip()))
+
+    full = [verdict(p, ids, gate_length) for p, ids in answers]
+    print(f"1. {len(answers)} real answers (judge_dev), label at N tokens vs at {gate_length}:")
+    for n in lengths:
+        changed = continued = caught = 0
+        for (prompt, ids), whole in zip(answers, full):
+            if len(ids) <= n:
+                continue
+            short = verdict(prompt, ids, n)
+            open_ = short.label is Label.UNCLEAR or not short.confident
+            continued += open_
+            if short.label is not whole.label:
+                changed += 1
+                caught += open_
+        print(
+            f"   N={n:3d}: same label {1 - changed / len(answers):.1%}; of the {changed} that differ,"
+            f" {caught} would be continued; {continued / len(answers):.0%} of answers continued"
+        )
+
+
+def gate_runs(args, work: Path) -> None:
+    from safetygate.config import GenerationSettings, RunConfig
+    from safetygate.demo import LANGUAGES, adapter
+    from safetygate.pipeline import run_gate
+
+    base = demo_base()
+    results = {}
+    for name, decision in (("one phase", 0), ("two phases", args.decision_tokens)):
+        config = RunConfig(
+            base=base,
+            baseline=adapter("aligned"),
+            candidates=(adapter("finetuned"),),
+            suites=("harmful",),
+            languages=LANGUAGES,
+            sample=args.sample,
+            policy="quick",
+            allow_underpowered=True,
+            backend="transformers",
+            settings=GenerationSettings(max_tokens=args.max_tokens, decision_tokens=decision, dtype=args.dtype),
+            out_dir=work / f"out-{decision}",
+            cache_dir=work / f"cache-{decision}",
+        )
+        started = time.perf_counter()
+        outcome = run_gate(config)
+        seconds = time.perf_counter() - started
+        answers = sum(outcome.result.run.cache.generated.values())
+        written = sum(
+            len(base_tokenizer(base)(json.loads(line)["response"], add_special_tokens=False)["input_ids"])
+            for path in config.out_dir.glob("*.jsonl")
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+        g = outcome.result.run.generation
+        extra = (
+            f"; {g.prompts_continued} prompts continued, answers grown {g.continued},"
+            f" labels changed by continuing {g.labels_changed_by_continuing}"
+            if g.decision_tokens
+            else ""
+        )
+        print(
+            f"2. {name}: {answers} answers in {seconds:.1f}s ({answers / seconds:.2f} answers/s, model load"
+            f" included); {written} answer tokens in the answers files{extra}"
+        )
+        results[name] = (outcome, seconds, config.out_dir)
+    (one, one_s, one_dir), (two, two_s, two_dir) = results["one phase"], results["two phases"]
+
+    def figures(outcome):
+        return {
+            code: (language.passed, language.baseline_refusal_rate, language.candidate_refusal_rate)
+            for code, language in outcome.result.languages.items()
+        }
+
+    same_verdicts = one.result.passed == two.result.passed and {k: v[0] for k, v in figures(one).items()} == {
+        k: v[0] for k, v in figures(two).items()
+    }
+    same_rates = figures(one) == figures(two)
+    labels = {
+        side: sum(
+            json.loads(a)["label"] != json.loads(b)["label"]
+            for a, b in zip(
+                (one_dir / f"{side}.jsonl").read_text().splitlines(),
+                (two_dir / f"{side}.jsonl").read_text().splitlines(),
+                strict=True,
+            )
+        )
+        for side in ("baseline", "candidate")
+    }
+    print(
+        f"   two phases / one: {two_s / one_s:.2f}x the time ({one_s / two_s:.2f}x faster); same verdicts:"
+        f" {same_verdicts}; same refusal rates: {same_rates}; labels that differ: {labels}"
+    )
+
+
+def demo_base() -> Path:
+    """The demo's model folder, prepared on first use."""
+    from safetygate.demo import SMOLLM2
+    from safetygate.generate import default_cache_dir
+    from safetygate.generate.builtin_models import resolve_model
+
+    return resolve_model(SMOLLM2, default_cache_dir())
+
+
+def base_tokenizer(base: Path):
+    from functools import cache
+
+    @cache
+    def load(path: Path):
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(path)
+
+    return load(base)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=20, help="harmful prompts per language")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--decision-tokens", type=int, default=32)
+    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--skip-dev", action="store_true", help="only the check runs")
+    args = parser.parse_args()
+    if not args.skip_dev:
+        lengths = sorted(n for n in {16, 24, 32, 48, args.decision_tokens} if n < args.max_tokens)
+        where_the_judge_decides(base_tokenizer(demo_base()), lengths, args.max_tokens)
+    with tempfile.TemporaryDirectory() as tmp:
+        gate_runs(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
