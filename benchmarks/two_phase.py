@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import tempfile
 import time
@@ -142,16 +143,11 @@ def demo_base() -> Path:
     return resolve_model(SMOLLM2, default_cache_dir())
 
 
+@functools.cache
 def base_tokenizer(base: Path):
-    from functools import cache
+    from transformers import AutoTokenizer
 
-    @cache
-    def load(path: Path):
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(path)
-
-    return load(base)
+    return AutoTokenizer.from_pretrained(base)
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config import DECISION_TOKENS
 from ..demo import SAMPLE, demo_config
 from ..judge.evaluation import format_score
 from ..pipeline import run_compare, run_gate, run_generate, run_judge, run_judge_eval, run_report
@@ -105,10 +104,11 @@ def check(
         typer.Option(
             "--decision-tokens",
             min=0,
-            help="Write every answer to this many tokens first, then only the ones still open (sides disagree,"
-            " unclear, judge unsure, a sample) to --max-tokens. 0: every answer to --max-tokens.",
+            help="Two phases: write every answer to this many tokens (e.g. 32), then only the ones still open"
+            " (sides disagree, unclear, judge unsure, a sample) on to --max-tokens; pays where re-reading a prompt"
+            " is cheap (vLLM's prefix cache). 0 (default): every answer to --max-tokens.",
         ),
-    ] = DECISION_TOKENS,
+    ] = 0,
 ) -> None:
     """Gate fine-tuned checkpoints: generate every side, judge, compare with the baseline, apply the policy, exit 0/1/2/3."""
     quiet_engines(options.verbose)
