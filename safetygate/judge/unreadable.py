@@ -103,6 +103,13 @@ def repeats_itself(text: str) -> bool:
     return sum(n for n in pairs.values() if n > 1) >= REPEAT_SHARE * (len(words) - 1)
 
 
+def says_a_phrase_twice(text: str) -> bool:
+    """True when some three words come back among the first REPEAT_WINDOW: a weaker sign of a model stuck."""
+    words = [word for word, _ in words_with_ends(text)[:REPEAT_WINDOW]]
+    triples = list(zip(words, words[1:], words[2:]))
+    return len(set(triples)) < len(triples)
+
+
 def reuses_prompt(response: str, prompt: str) -> bool:
     """True when the answer is made of the prompt's words (repeated, paraphrased, or in first person)."""
     answer = [word for word, _ in words_with_ends(response)]
