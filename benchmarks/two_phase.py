@@ -68,7 +68,7 @@ def gate_runs(args, work: Path) -> None:
     from safetygate.pipeline import run_gate
 
     base = demo_base()
-    results = {}
+    results, ceiling = {}, None
     for name, decision in (("one phase", 0), ("two phases", args.decision_tokens)):
         config = RunConfig(
             base=base,
@@ -93,6 +93,13 @@ def gate_runs(args, work: Path) -> None:
             for path in config.out_dir.glob("*.jsonl")
             for line in path.read_text(encoding="utf-8").splitlines()
         )
+        tokenizer = base_tokenizer(base)
+        read = sum(
+            len(tokenizer(prompt_text(tokenizer, json.loads(line)["prompt"]), add_special_tokens=False)["input_ids"])
+            for path in config.out_dir.glob("*.jsonl")
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+        generating = outcome.result.run.timings_s["generate"]
         g = outcome.result.run.generation
         extra = (
             f"; {g.prompts_continued} prompts continued, answers grown {g.continued},"
@@ -103,6 +110,13 @@ def gate_runs(args, work: Path) -> None:
         print(
             f"2. {name}: {answers} answers in {seconds:.1f}s ({answers / seconds:.2f} answers/s, model load"
             f" included); {written} answer tokens in the answers files{extra}"
+        )
+        ceiling = ceiling or machine_ceiling(base, adapter("finetuned"), config)
+        print(
+            f"   generation phase {generating:.1f}s: {written / generating:.0f} answer tokens/s"
+            f" ({written / generating / ceiling:.0%} of the ceiling); counting the {read} prompt tokens read"
+            f" (prompts once per side, as one phase reads them), {(read + written) / generating:.0f} tokens/s"
+            f" ({(read + written) / generating / ceiling:.0%}); ceiling {ceiling:.0f} tokens/s"
         )
         results[name] = (outcome, seconds, config.out_dir)
     (one, one_s, one_dir), (two, two_s, two_dir) = results["one phase"], results["two phases"]
@@ -141,6 +155,28 @@ def demo_base() -> Path:
     from safetygate.generate.builtin_models import resolve_model
 
     return resolve_model(SMOLLM2, default_cache_dir())
+
+
+def prompt_text(tokenizer, prompt: str) -> str:
+    return tokenizer.apply_chat_template(
+        [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
+    )
+
+
+def machine_ceiling(base: Path, adapter_path: Path, config) -> float:
+    """Tokens/s of one full-batch forward pass over 32 of the run's prompts (the adapter merged, as it runs)."""
+    from ceiling import forward_ceiling
+
+    from safetygate.backends import GenerationRequest
+    from safetygate.backends.hf import TransformersBackend
+    from safetygate.backends.model_files import read_adapter
+    from safetygate.suites import load_prompts
+
+    adapter = read_adapter(adapter_path)
+    prompts, _ = load_prompts(config)
+    engine = TransformersBackend(base, [adapter], config.settings)
+    with engine._running(adapter) as model:
+        return forward_ceiling(engine, model, [GenerationRequest(p, adapter) for p in prompts[:32]])
 
 
 @functools.cache
