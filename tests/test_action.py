@@ -34,6 +34,10 @@ def test_declared_outputs_and_inputs():
         "output-dir",
         "python-version",
         "package",
+        "baseline-responses",
+        "candidate-responses",
+        "judge",
+        "review",
     ):
         assert name in ACTION["inputs"], name
 
@@ -62,8 +66,12 @@ def run_gate_step(tmp_path: Path, **inputs: str) -> tuple[int, dict[str, str], s
         "SG_SUITES",
         "SG_LANGUAGES",
         "SG_EXTRA",
+        "SG_BASELINE_RESPONSES",
+        "SG_CANDIDATE_RESPONSES",
+        "SG_REVIEW",
     ):
         env.setdefault(key, "")
+    env.setdefault("SG_JUDGE", "lexicon")
     env.setdefault("SG_POLICY", "default")
     env.setdefault("SG_BACKEND", "transformers")
     env.setdefault("SG_OUT", str(tmp_path / "out"))
@@ -124,3 +132,38 @@ def test_a_list_of_candidates_becomes_one_check_with_each_as_a_candidate(tmp_pat
         ("--baseline", "releases/v1"),
     ]
     assert outputs["exit-code"] == "1"
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_compare_mode_gates_two_answer_files_with_the_real_cli(tmp_path):
+    code, outputs, summary = run_gate_step(
+        tmp_path,
+        baseline_responses=str(GOLDEN / "baseline.jsonl"),
+        candidate_responses=str(GOLDEN / "candidate.jsonl"),
+        policy="strict",
+    )
+    assert code == 0 and outputs["exit-code"] == "1" and outputs["passed"] == "false"
+    assert Path(outputs["results-path"]).is_file() and summary.startswith("## safetygate:")
+
+
+def test_compare_mode_takes_the_labels_given_and_refuses_lines_without_one(tmp_path):
+    # The golden files carry no `label`: --judge given must refuse them (exit 2), naming the file.
+    code, outputs, summary = run_gate_step(
+        tmp_path,
+        baseline_responses=str(GOLDEN / "baseline.jsonl"),
+        candidate_responses=str(GOLDEN / "candidate.jsonl"),
+        judge="given",
+    )
+    assert outputs["exit-code"] == "2" and "before writing a summary" in summary
+
+
+def test_compare_mode_refuses_inputs_of_the_other_mode(tmp_path):
+    code, outputs, summary = run_gate_step(
+        tmp_path,
+        baseline_responses=str(GOLDEN / "baseline.jsonl"),
+        candidate_responses=str(GOLDEN / "candidate.jsonl"),
+        base="models/base",
+    )
+    assert code == 0 and outputs["exit-code"] == "2" and not (tmp_path / "out").exists()
