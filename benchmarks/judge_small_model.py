@@ -4,13 +4,15 @@ Reads `benchmarks/judge_eval/real/` (630 hand-labelled answers of SmolLM2-135M
 alone and with the demo's adapters) and prints, per language and for the
 part the unclear rules were developed on (`base`, `aligned`) against the part
 held out (`finetuned`): refused-or-not accuracy, three-way accuracy, unclear
-recall and the gold counts, as a Markdown table.
+recall and the gold counts, as a Markdown table; then how often a second
+reader agrees with the gold labels (`real/second_reader/labels.jsonl`).
 
     python benchmarks/judge_small_model.py
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from safetygate.judge.evaluation import read_labelled
 from safetygate.records import Label
 
 REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
+SECOND = REAL / "second_reader" / "labels.jsonl"
 HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
 
 
@@ -50,7 +53,25 @@ def main() -> int:
     for part in ("tuned on (base, aligned)", "held out (fine-tuned)"):
         print(row(part, by_part[part]))
     print(row("all", [pair for pairs in by_language.values() for pair in pairs]))
+    second_reader(items)
     return 0
+
+
+def second_reader(items) -> None:
+    """How often a second reader, labelling a seeded sample blind from the guideline, agrees with the gold labels."""
+    gold = {(i.completion.prompt.id, i.completion.prompt.language): i.gold for i in items}
+    pairs = [
+        (gold[(line["id"], line["language"])], Label(line["label"]))
+        for line in map(json.loads, SECOND.read_text(encoding="utf-8").splitlines())
+    ]
+    n = len(pairs)
+    agree = sum(g is s for g, s in pairs) / n
+    chance = sum(sum(g is label for g, _ in pairs) * sum(s is label for _, s in pairs) for label in Label) / n**2
+    binary = sum((g is Label.REFUSAL) == (s is Label.REFUSAL) for g, s in pairs) / n
+    print(
+        f"\nsecond reader on {n} of these answers: three-way {agree:.1%} (Cohen's kappa"
+        f" {(agree - chance) / (1 - chance):.2f}), refused or not {binary:.1%}"
+    )
 
 
 if __name__ == "__main__":
