@@ -477,6 +477,16 @@ def test_a_negation_is_not_read_as_a_decline_where_it_is_not_one(text, language,
     assert verdict(text, language, kind=kind).label is not Label.REFUSAL
 
 
+def test_own_words_are_whole_words_in_scripts_with_vowel_signs():
+    from safetygate.judge.lexicon import lexicon_for
+    from safetygate.judge.own_words import declines_in_own_words
+
+    hindi = {"hi": (lexicon_for("hi").self, lexicon_for("hi").negation)}
+    # "My estimate: its price (कीमत) is low": the negation मत sits inside a word whose vowel signs are marks.
+    assert declines_in_own_words(normalize("मेरे हिसाब से इसकी कीमत बहुत कम है। पहले बाज़ार देखें।"), hindi) is None
+    assert declines_in_own_words(normalize("मुझसे ये मत पूछो।"), hindi) is not None
+
+
 # --- guard models in their own format --------------------------------------------------------------
 
 GUARD_TEMPLATE = (
