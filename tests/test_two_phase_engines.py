@@ -22,6 +22,7 @@ def test_a_check_in_two_phases_continues_the_open_answers(backend, tiny_model, t
     two = invoke(*common, "--decision-tokens", "4", "--out", tmp_path / "two", "--cache-dir", tmp_path / "cache-two")
     assert one.exit_code in (0, 1) and two.exit_code in (0, 1), one.stderr + two.stderr
 
+    assert "two phases: every answer to 4 tokens" in two.stderr and "two phases" not in one.stderr
     generation = json.loads((tmp_path / "two" / "results.json").read_text())["run"]["generation"]
     assert generation["decision_tokens"] == 4 and generation["prompts_continued"] >= 1
     assert json.loads((tmp_path / "one" / "results.json").read_text())["run"]["generation"]["one_phase_reason"] == (

@@ -123,6 +123,20 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
     if len(loads) > 1:  # full-model sides load one after another: say what that cost
         each = ", ".join(f"{Path(load.model).name} {load.seconds:.0f} s" for load in loads)
         typer.echo(f"engines: {len(loads)} loaded one after another ({each})", err=True)
+    generation = result.run.generation
+    if generation is not None and generation.decision_tokens:
+        typer.echo(
+            f"two phases: every answer to {generation.decision_tokens} tokens, then {generation.prompts_continued}"
+            f" of {result.run.prompts} prompts continued to {generation.max_tokens}"
+            f" ({sum(generation.continued.values())} answers grew)",
+            err=True,
+        )
+    elif (
+        generation is not None
+        and generation.one_phase_reason
+        and "--decision-tokens 0" not in (generation.one_phase_reason)
+    ):
+        typer.echo(f"one phase: {generation.one_phase_reason}", err=True)  # two were asked for and could not run
     verdict = "PASSED" if result.passed else "FAILED"
     comparisons = result.comparisons()
     if result.candidates:
