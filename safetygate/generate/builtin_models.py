@@ -9,6 +9,8 @@ never leaves a half-written model behind.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 from pathlib import Path
@@ -64,7 +66,8 @@ def prepare(name: str, cache_root: Path) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file_name)
     config = AutoConfig.from_pretrained(folder, gguf_file=file_name)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    state = load_gguf_checkpoint(str(gguf), return_tensors=True, model_to_load=model)["tensors"]
+    with contextlib.redirect_stderr(io.StringIO()):  # its tensor loop draws a bar of its own, always
+        state = load_gguf_checkpoint(str(gguf), return_tensors=True, model_to_load=model)["tensors"]
     missing, unexpected = model.load_state_dict(state, strict=False)
     # The output projection is tied to the embeddings, so the GGUF file does not carry it.
     if unexpected or set(missing) - {"lm_head.weight"}:
