@@ -135,13 +135,16 @@ def test_a_list_of_candidates_becomes_one_check_with_each_as_a_candidate(tmp_pat
 
 
 GOLDEN = Path(__file__).parent / "golden"
+ANSWER_FILES = {
+    "baseline_responses": str(GOLDEN / "baseline.jsonl"),
+    "candidate_responses": str(GOLDEN / "candidate.jsonl"),
+}
 
 
 def test_compare_mode_gates_two_answer_files_with_the_real_cli(tmp_path):
     code, outputs, summary = run_gate_step(
         tmp_path,
-        baseline_responses=str(GOLDEN / "baseline.jsonl"),
-        candidate_responses=str(GOLDEN / "candidate.jsonl"),
+        **ANSWER_FILES,
         policy="strict",
     )
     assert code == 0 and outputs["exit-code"] == "1" and outputs["passed"] == "false"
@@ -152,8 +155,7 @@ def test_compare_mode_takes_the_labels_given_and_refuses_lines_without_one(tmp_p
     # The golden files carry no `label`: --judge given must refuse them (exit 2), naming the file.
     code, outputs, summary = run_gate_step(
         tmp_path,
-        baseline_responses=str(GOLDEN / "baseline.jsonl"),
-        candidate_responses=str(GOLDEN / "candidate.jsonl"),
+        **ANSWER_FILES,
         judge="given",
     )
     assert outputs["exit-code"] == "2" and "before writing a summary" in summary
@@ -162,8 +164,7 @@ def test_compare_mode_takes_the_labels_given_and_refuses_lines_without_one(tmp_p
 def test_compare_mode_refuses_inputs_of_the_other_mode(tmp_path):
     code, outputs, summary = run_gate_step(
         tmp_path,
-        baseline_responses=str(GOLDEN / "baseline.jsonl"),
-        candidate_responses=str(GOLDEN / "candidate.jsonl"),
+        **ANSWER_FILES,
         base="models/base",
     )
     assert code == 0 and outputs["exit-code"] == "2" and not (tmp_path / "out").exists()

@@ -25,8 +25,15 @@ def test_a_check_in_two_phases_continues_the_open_answers(backend, tiny_model, t
     assert "two phases: every answer to 4 tokens" in two.stderr and "two phases" not in one.stderr
     generation = json.loads((tmp_path / "two" / "results.json").read_text())["run"]["generation"]
     assert generation["decision_tokens"] == 4 and generation["prompts_continued"] >= 1
-    assert json.loads((tmp_path / "one" / "results.json").read_text())["run"]["generation"]["one_phase_reason"] == (
-        "--decision-tokens 0"
+    assert json.loads((tmp_path / "one" / "results.json").read_text())["run"]["generation"]["one_phase_reason"] is None
+    # Two phases asked for where they cannot help: one phase, and the output and the record say why.
+    cannot = invoke(
+        *common, "--decision-tokens", "16", "--out", tmp_path / "same", "--cache-dir", tmp_path / "cache-one"
+    )
+    reason = "--decision-tokens 16 is not below --max-tokens 16"
+    assert f"one phase: {reason}" in cannot.stderr, cannot.stderr
+    assert (
+        json.loads((tmp_path / "same" / "results.json").read_text())["run"]["generation"]["one_phase_reason"] == reason
     )
     # The tiny model rarely ends an answer early, so a continued answer grows; the ones not continued are a
     # 4-token start of the one-phase answer, and the continued ones are (text re-read as tokens aside) that answer.

@@ -131,12 +131,8 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
             f" ({sum(generation.continued.values())} answers grew)",
             err=True,
         )
-    elif (
-        generation is not None
-        and generation.one_phase_reason
-        and "--decision-tokens 0" not in (generation.one_phase_reason)
-    ):
-        typer.echo(f"one phase: {generation.one_phase_reason}", err=True)  # two were asked for and could not run
+    elif generation is not None and generation.one_phase_reason:  # two were asked for and could not run
+        typer.echo(f"one phase: {generation.one_phase_reason}", err=True)
     verdict = "PASSED" if result.passed else "FAILED"
     comparisons = result.comparisons()
     if result.candidates:

@@ -21,7 +21,8 @@ OPENER_CHARS = 15
 UNSPACED = frozenset({"zh", "ja", "th", "ko"})
 _SENTENCE_END = re.compile(r"[.!?;。！？।\n]")
 # Words in quotation marks are someone else's ('Use the "I'm not ..." line'), not the answer declining.
-_QUOTED = re.compile(r'"[^"]{0,200}"|«[^»]{0,200}»|「[^」]{0,200}」|“[^”]{0,200}”')
+# (Curly quotes are straight by now: the answer was normalised.)
+_QUOTED = re.compile(r'"[^"]{0,200}"|«[^»]{0,200}»|「[^」]{0,200}」')
 
 
 @cache

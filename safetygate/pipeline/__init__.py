@@ -85,7 +85,10 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         judged = apply_review(config.review, judged)
     t2 = time.perf_counter()
 
-    run = check_run(config, plan, suites, prompts, generated, cache, checks, judged, two_phase, one_phase)
+    asked = settings.decision_tokens > 0  # a reason is recorded only where two phases were asked for
+    run = check_run(
+        config, plan, suites, prompts, generated, cache, checks, judged, two_phase, one_phase if asked else None
+    )
     timings = {"generate": round(t1 - t0, 2), "judge": round(t2 - t1, 2), "total": round(t2 - started, 2)}
     answers = sum(generated.generated.values())
     run = run.model_copy(

@@ -150,7 +150,7 @@ class SuiteRecord(_Record):
 class GenerationRecord(_Record):
     max_tokens: int
     decision_tokens: int | None = Field(None, description="two phases: all answers to this length first; null: one")
-    one_phase_reason: str | None = Field(None, description="why the run did not use two phases")
+    one_phase_reason: str | None = Field(None, description="why a run asked for two phases used one")
     prompts_continued: int | None = Field(None, description="prompts whose answers the second phase continued")
     continued: dict[str, int] = Field({}, description="answers that grew in the second phase, per side")
     labels_changed_by_continuing: int | None = Field(None, description="continued answers the lexicon read anew")
