@@ -47,7 +47,8 @@ def main() -> None:
             for _ in range(2):
                 started = time.perf_counter()
                 texts = [engine._render(r) for r in requests]
-                out = engine._generate_batch(model, texts, requests)
+                prompts = engine.tokenizer(texts, add_special_tokens=False)["input_ids"]
+                out = engine._generate_batch(model, prompts, requests)
                 times.append(time.perf_counter() - started)
                 answers = answers or out
             runs[name] = (times, answers)

@@ -1,14 +1,18 @@
-"""How the transformers backend should batch on this machine, measured side by side in one run.
+"""What makes the transformers backend fast on this machine, each step measured side by side in one run.
 
 On the same prompts (the built-in harmful suite, the demo model with its
-`finetuned` adapter merged, greedy), prints answers/s and generated tokens/s for:
-  1. `model.generate` (every row runs until the batch's longest answer ends) vs
-     the backend's decoder (an answer that ends leaves the batch);
-  2. transformers' SDPA attention vs grouped-query attention without the KV-cache copy;
-  3. float32 vs bfloat16;
-  4. rows per batch, and the padded-token budget that closes a batch;
-  5. the ceiling: one full-batch forward pass over the prompts, tokens/s per dtype,
-     and each run's generated tokens/s as a share of it.
+`finetuned` adapter merged, greedy, float32 unless named), prints answers/s
+and generated tokens/s, each step added to the ones above it:
+  1. `model.generate` on padded batches of 32 (every row runs until the batch's longest answer ends);
+  2. the backend's decoder: an answer that ends leaves the batch;
+  3. grouped-query attention that reads the KV cache without copying it;
+  4. a KV cache written in place (transformers' own grows by copying itself every token);
+  5. prompts read in groups of their own length (`--prefill-tokens`) instead of padded to the batch's longest;
+  6. the prefix every prompt shares (chat template, system prompt) read once;
+  7. rows per batch (`--sizes`);
+  8. bfloat16;
+and the ceiling: one full-batch forward pass over the prompts, tokens/s per dtype, and each run's
+generated tokens/s as a share of it. Every row's answers are compared with row 1's.
 
     python benchmarks/transformers_batching.py [--prompts 96] [--max-tokens 64]
 """
@@ -25,14 +29,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prompts", type=int, default=96)
     parser.add_argument("--max-tokens", type=int, default=64)
-    parser.add_argument("--sizes", default="16,32,64")
-    parser.add_argument("--budgets", default="1024,2048,4096,8192")
-    parser.add_argument("--skip-baselines", action="store_true", help="only the batching rows (4.)")
+    parser.add_argument("--sizes", default="32,64,128")
+    parser.add_argument("--prefill-tokens", default="2048,512")
     args = parser.parse_args()
 
     import torch
 
-    from safetygate.backends import GenerationRequest, GenerationSettings, attention
+    from safetygate.backends import GenerationRequest, GenerationSettings, attention, prefill
     from safetygate.backends.hf import TransformersBackend
     from safetygate.backends.model_files import read_adapter
     from safetygate.demo import adapter
@@ -45,70 +48,65 @@ def main() -> None:
     harmful = [p for p in load_suite("harmful").prompts if p.kind.value == "harmful"]
     prompts = [harmful[(i * 37) % len(harmful)] for i in range(args.prompts)]  # spread over languages
     requests = [GenerationRequest(p, tuned) for p in prompts]
-    detect = attention.uses_grouped_queries
+    grouped_queries, merging, shared = attention.uses_grouped_queries, prefill.supports_merging, prefill.MIN_SHARED
     print(f"{torch.get_num_threads()} threads; {SMOLLM2} + finetuned (merged); {len(prompts)} harmful prompts")
     print(f"max {args.max_tokens} tokens, greedy\n")
 
-    def backend(dtype: str, batch: int, grouped: bool = True) -> TransformersBackend:
-        attention.uses_grouped_queries = detect if grouped else (lambda config: False)
-        settings = GenerationSettings(args.max_tokens, batch_size=batch, dtype=dtype)
-        engine = TransformersBackend(base, [tuned], settings)
-        engine.token_budget = 1 << 30  # rows alone decide, unless a row below sets a budget
+    def backend(dtype="float32", rows=32, grouped=True, in_place=True, prefill_tokens=1 << 30, share=True):
+        attention.uses_grouped_queries = grouped_queries if grouped else (lambda config: False)
+        prefill.supports_merging = merging if in_place else (lambda cache: False)
+        prefill.MIN_SHARED = shared if share else 1 << 30
+        engine = TransformersBackend(base, [tuned], GenerationSettings(args.max_tokens, batch_size=rows, dtype=dtype))
+        engine.prefill_tokens = prefill_tokens
         return engine
 
-    def run(engine: TransformersBackend) -> tuple[float, int]:
+    reference: list[str] = []
+
+    def run(name: str, engine: TransformersBackend) -> None:
         engine.generate(requests[:2])  # warm
         started = time.perf_counter()
         answers = engine.generate(requests)
         seconds = time.perf_counter() - started
-        return seconds, sum(len(engine.tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
+        generated = sum(len(engine.tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
+        reference[:] = reference or answers
+        same = sum(a == b for a, b in zip(answers, reference))
+        rate, dtype = generated / seconds, engine.settings.dtype
+        print(
+            f"| {name} | {len(requests) / seconds:.2f} | {rate:.0f} | {rate / ceilings[dtype]:.0%} |"
+            f" {same}/{len(requests)} |",
+            flush=True,
+        )
 
     ceilings = {}
     for dtype in ("float32", "bfloat16"):
-        engine = backend(dtype, 32)
+        engine = backend(dtype)
         with engine._running(tuned) as model:
             ceilings[dtype] = forward_ceiling(engine, model, requests[:32])
         print(f"ceiling, {dtype}: one forward pass of 32 padded prompts, {ceilings[dtype]:.0f} tokens/s")
-    print("\n| run | answers/s | generated tokens/s | share of the ceiling (same dtype) |")
-    print("|---|---:|---:|---:|")
-
-    def row(name: str, dtype: str, seconds: float, generated: int) -> None:
-        rate = generated / seconds
-        share = rate / ceilings[dtype]
-        print(f"| {name} | {len(requests) / seconds:.2f} | {rate:.0f} | {share:.0%} |", flush=True)
-
-    # 1. the decoder: model.generate vs ended answers leaving the batch (float32, transformers' SDPA).
-    if args.skip_baselines:
-        return batching_rows(args, backend, run, row)
-    row("float32, SDPA, model.generate (batch 32)", "float32", *run(generate_instead(backend("float32", 32, False))))
-    row("float32, SDPA, ended answers leave the batch", "float32", *run(backend("float32", 32, False)))
-    # 2. attention: grouped queries read the KV cache without copying it.
-    row("float32, grouped-query attention", "float32", *run(backend("float32", 32)))
-    # 3. precision.
-    row("bfloat16, grouped-query attention", "bfloat16", *run(backend("bfloat16", 32)))
-    batching_rows(args, backend, run, row)
-
-
-def batching_rows(args, backend, run, row) -> None:
-    """4. batching: rows per batch, and the padded-token budget that closes a batch (bfloat16, the fastest here)."""
-    dtype = "bfloat16"
-    for size in [int(s) for s in args.sizes.split(",")]:
-        engine = backend(dtype, size)
-        row(f"{dtype}, grouped, batch {size}, no token budget", dtype, *run(engine))
-    for budget in [int(s) for s in args.budgets.split(",")]:
-        engine = backend(dtype, 64)
-        engine.token_budget = budget
-        row(f"{dtype}, grouped, up to 64 rows, budget {budget} tokens", dtype, *run(engine))
+    print("\n| run (each adds to those above) | answers/s | generated tokens/s | share of ceiling | same answers |")
+    print("|---|---:|---:|---:|---:|")
+    old = dict(grouped=False, in_place=False)
+    run("`model.generate`, padded batches of 32", generate_instead(backend(**old)))
+    run("ended answers leave the batch", backend(**old))
+    run("grouped-query attention", backend(in_place=False))
+    run("KV cache written in place", backend(share=False))
+    for budget in [int(s) for s in args.prefill_tokens.split(",")]:
+        run(f"prompts read in groups of {budget} padded tokens", backend(prefill_tokens=budget, share=False))
+    budget = int(args.prefill_tokens.split(",")[-1])
+    run("shared prefix read once", backend(prefill_tokens=budget))
+    for rows in [int(s) for s in args.sizes.split(",")]:
+        run(f"{rows} rows a batch", backend(rows=rows, prefill_tokens=budget))
+    run("bfloat16", backend("bfloat16", rows=rows, prefill_tokens=budget))
 
 
 def generate_instead(engine):
-    """The same backend, its batches decoded by `model.generate` (what the backend did before)."""
+    """The same backend, its batches decoded by `model.generate` on one left-padded batch."""
     import torch
 
-    def batch(texts: list[str]) -> list[str]:
-        encoded = engine.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    def batch(model, prompts: list[list[int]], requests) -> list[str]:
+        encoded = engine.tokenizer.pad({"input_ids": prompts}, return_tensors="pt")
         with torch.inference_mode():
-            output = engine.model.generate(
+            output = model.generate(
                 **encoded,
                 max_new_tokens=engine.settings.max_tokens,
                 do_sample=False,
@@ -120,7 +118,7 @@ def generate_instead(engine):
         new = output[:, encoded["input_ids"].shape[1] :]
         return [t.strip() for t in engine.tokenizer.batch_decode(new, skip_special_tokens=True)]
 
-    engine._generate_batch = lambda model, texts: batch(texts)
+    engine._generate_batch = batch
     return engine
 
 

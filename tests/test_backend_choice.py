@@ -50,3 +50,13 @@ def test_prompts_are_batched_longest_first_within_the_rows_and_the_padded_token_
     assert batching.token_batches(lengths, max_rows=8, budget=500) == [[1], [4], [3, 2, 5, 0]]
     assert batching.token_batches(lengths, max_rows=2, budget=10_000) == [[1, 4], [3, 2], [5, 0]]
     assert batching.token_batches([900], max_rows=4, budget=100) == [[0]]  # a prompt over the budget still runs
+    assert batching.token_batches(lengths, max_rows=4, budget=None) == [[1, 4, 3, 2], [5, 0]]  # rows alone
+
+
+def test_the_shared_prefix_leaves_every_prompt_a_token_of_its_own():
+    from safetygate.backends.prefill import shared_prefix
+
+    assert shared_prefix([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 9]]) == 2
+    assert shared_prefix([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter one keeps its last token
+    assert shared_prefix([[7, 8]]) == 1
+    assert shared_prefix([[1, 2], [3, 4]]) == 0

@@ -1,14 +1,14 @@
-"""How prompts are grouped into transformers batches: by length, up to a row count and a token budget.
+"""How prompts are grouped on the transformers backend: batches by rows, prefill groups by padded tokens.
 
 Rows: a batch's memory is its KV cache (layers x KV heads x head size x
 tokens, per sequence) plus one row of logits; half of the free memory is
-given to it, up to a cap. Tokens: a batch is padded to its longest prompt,
-so prompts are taken longest first and a batch closes when its padded size
-would pass the budget: long prompts go a few at a time, short ones many at a
-time. On a CPU the budget is where answers/s peaked when measured
-(benchmarks/transformers_batching.py, 2 cores, SmolLM2-135M, the built-in
-harmful prompts: 14 to 683 tokens); on a GPU memory is the limit.
-"""
+given to it, up to a cap. Tokens: within a batch, prompts are read in groups
+padded to their own longest (`prefill.py`), taken longest first, a group
+closing when its padded size would pass the budget: long prompts go a few
+at a time, short ones many at a time. On a CPU the budget and the cap are
+where answers/s peaked when measured (benchmarks/transformers_batching.py,
+2 cores, SmolLM2-135M, the built-in harmful prompts: 14 to 683 tokens); on
+a GPU memory is the limit."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import os
 CPU_CAP = 64
 GPU_CAP = 256
 PROMPT_TOKENS = 512  # room for a long prompt and its chat template
-CPU_TOKEN_BUDGET = 8192  # padded prompt tokens per batch
-GPU_TOKEN_BUDGET = 1 << 20
+CPU_PREFILL_TOKENS = 1024  # padded prompt tokens read in one forward pass
+GPU_PREFILL_TOKENS = 1 << 20
 
 
 def free_memory(on_gpu: bool) -> int:
@@ -49,14 +49,16 @@ def auto_batch_size(config, max_tokens: int, dtype_bytes: int, on_gpu: bool) -> 
     return int(max(1, min(GPU_CAP if on_gpu else CPU_CAP, fits)))
 
 
-def token_batches(lengths: list[int], max_rows: int, budget: int) -> list[list[int]]:
-    """Batches of indices into `lengths`, longest first, each within `max_rows` and (padded) `budget` tokens."""
+def token_batches(lengths: list[int], max_rows: int, budget: int | None) -> list[list[int]]:
+    """Batches of indices into `lengths`, longest first, each within `max_rows` and (padded) `budget` tokens
+    (None: rows alone)."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     batches: list[list[int]] = []
     for index in order:
         current = batches[-1] if batches else None
         # Sorted longest first: the batch's first prompt sets its padded length.
-        if current and len(current) < max_rows and (len(current) + 1) * lengths[current[0]] <= budget:
+        fits = current and (budget is None or (len(current) + 1) * lengths[current[0]] <= budget)
+        if fits and len(current) < max_rows:
             current.append(index)
         else:
             batches.append([index])

@@ -4,8 +4,9 @@ The base loads once; each adapter is attached to it under its own name, and
 requests are grouped by adapter so every batch runs through one setting (with
 float32 weights, the group's adapter merged into them while it runs).
 Generation is greedy and left-padded (decoder-only models continue from the
-right edge), batched longest-first within a token budget so padding stays
-small (`batching.py`); an answer that ends leaves its batch at once (`greedy.py`).
+right edge), in batches of similar prompt length whose prompts are read in
+groups padded to their own longest (`batching.py`, `prefill.py`); an answer
+that ends leaves its batch (`greedy.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
 from . import Adapter, GenerationRequest, GenerationSettings, Progress, attention, group_by
-from .batching import CPU_TOKEN_BUDGET, GPU_TOKEN_BUDGET, auto_batch_size, token_batches
+from .batching import CPU_PREFILL_TOKENS, GPU_PREFILL_TOKENS, auto_batch_size, token_batches
 from .greedy import greedy_decode
 
 HALF = ("bfloat16", "float16")
@@ -69,7 +70,7 @@ class TransformersBackend:
         self.stop_ids = {t for t in [self.tokenizer.eos_token_id, *configured] if t is not None}
         element = (self.runner_dtype or next(model.parameters()).dtype).itemsize
         self.batch_size = settings.batch_size or auto_batch_size(model.config, settings.max_tokens, element, on_gpu)
-        self.token_budget = GPU_TOKEN_BUDGET if on_gpu else CPU_TOKEN_BUDGET
+        self.prefill_tokens = GPU_PREFILL_TOKENS if on_gpu else CPU_PREFILL_TOKENS
         self.adapter_names: dict[Adapter, str] = {}
         self.model = self._attach_adapters(model, adapters) if adapters else model
         self.model.eval()
@@ -103,11 +104,12 @@ class TransformersBackend:
         done = 0
         for adapter, indices in group_by(requests, lambda r: r.adapter).items():
             texts = [self._render(requests[i]) for i in indices]
-            lengths = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+            prompts = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
             with self._running(adapter) as model:
-                for chunk in token_batches(lengths, self.batch_size, self.token_budget):
+                # Rows alone bound a batch: its prompts are read in groups of their own length.
+                for chunk in token_batches([len(p) for p in prompts], self.batch_size, budget=None):
                     chunk_requests = [requests[indices[k]] for k in chunk]
-                    outputs = self._generate_batch(model, [texts[k] for k in chunk], chunk_requests)
+                    outputs = self._generate_batch(model, [prompts[k] for k in chunk], chunk_requests)
                     for k, output in zip(chunk, outputs):
                         answers[indices[k]] = output
                     done += len(chunk)
@@ -135,12 +137,12 @@ class TransformersBackend:
             continue_final_message=request.continues,
         )
 
-    def _generate_batch(self, model, texts: list[str], requests: list[GenerationRequest]) -> list[str]:
-        # The template already holds the special tokens the model expects.
-        batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    def _generate_batch(self, model, prompts: list[list[int]], requests: list[GenerationRequest]) -> list[str]:
         limits = [r.max_tokens or self.settings.max_tokens for r in requests]
         try:
-            new_tokens = greedy_decode(model, batch["input_ids"], batch["attention_mask"], max(limits), self.stop_ids)
+            new_tokens = greedy_decode(
+                model, prompts, max(limits), self.stop_ids, self.tokenizer.pad_token_id, self.prefill_tokens
+            )
         except Exception as exc:
             raise BackendError(f"generation failed: {_first_line(exc)}") from exc
         new_tokens = [tokens[:limit] for tokens, limit in zip(new_tokens, limits)]
