@@ -28,14 +28,15 @@ def greedy_decode(
     """
     import torch
 
-    stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long)
+    device = model.device
+    stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
     answers: list[list[int]] = [[] for _ in prompts]
     with torch.inference_mode():
         order, cache, mask, chosen = read_prompts(model, prompts, pad_id, prefill_tokens, max_new_tokens)
-        rows = torch.tensor(order)  # the prompt each row of the batch answers
-        ended = torch.zeros(len(order), dtype=torch.bool)
+        rows = torch.tensor(order, device=device)  # the prompt each row of the batch answers
+        ended = torch.zeros(len(order), dtype=torch.bool, device=device)
         # A row's next position counts its real tokens only, as `generate` computes them.
-        last = torch.tensor([[len(prompts[i]) - 1] for i in order])
+        last = torch.tensor([[len(prompts[i]) - 1] for i in order], device=device)
         for step in range(max_new_tokens):
             if step:
                 chosen = (

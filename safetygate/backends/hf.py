@@ -60,6 +60,8 @@ class TransformersBackend:
             )
         except Exception as exc:  # any loader failure is the model's, not the user's input
             raise BackendError(f"{base}: model failed to load: {_first_line(exc)}") from exc
+        if on_gpu:
+            model = model.to("cuda")
         if not self.tokenizer.chat_template:
             raise ModelInputError(f"{base}: tokenizer has no chat template; safetygate tests chat models")
         if self.tokenizer.pad_token is None:
@@ -123,6 +125,7 @@ class TransformersBackend:
         out = []
         for request in requests:
             batch = self.tokenizer([self._render(request)], return_tensors="pt", add_special_tokens=False)
+            batch = batch.to(self.model.device)
             with torch.inference_mode(), self._adapter_applied(request.adapter):
                 logits = self.model(**batch).logits[0, -1].float()
             top = torch.log_softmax(logits, dim=-1).topk(k)

@@ -36,7 +36,8 @@ def read_prompts(model, prompts: list[list[int]], pad_id: int, prefill_tokens: i
     prefix = None
     if shared >= MIN_SHARED:
         prefix = DynamicCache(config=model.config)
-        model(input_ids=torch.tensor([prompts[0][:shared]]), past_key_values=prefix, use_cache=True, logits_to_keep=1)
+        ids = torch.tensor([prompts[0][:shared]], device=model.device)
+        model(input_ids=ids, past_key_values=prefix, use_cache=True, logits_to_keep=1)
     else:
         shared = 0
     groups = token_batches([n - shared for n in lengths], len(prompts), prefill_tokens)
@@ -63,6 +64,7 @@ def _read_group(model, prompts: list[list[int]], pad_id: int, prefix=None):
     for row, prompt in enumerate(prompts):
         ids[row, longest - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
         mask[row, longest - len(prompt) :] = 1
+    ids, mask = ids.to(model.device), mask.to(model.device)
     cache = DynamicCache(config=model.config)
     shared = 0
     if prefix is not None:
