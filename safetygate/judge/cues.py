@@ -1,0 +1,63 @@
+"""Finding a lexicon section's phrases in a normalised answer: earliest first, over several languages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from .patterns import compile_phrase
+
+# A flat no counts where it starts one of the answer's sentences this near its start ("Seriously? No.").
+FLAT_NO_WINDOW = 160
+# Where a sentence starts: the answer's start, or after a sentence's end mark.
+_SENTENCE_START = re.compile(r"[.!?;。！？।؟]\s*")
+
+
+@dataclass(frozen=True)
+class Hit:
+    phrase: str
+    language: str
+    start: int
+    end: int
+
+
+@cache
+def pattern_of(phrases: tuple[str, ...]) -> re.Pattern | None:
+    """One alternation for a section: a single scan finds the earliest phrase (longest first on ties)."""
+    if not phrases:
+        return None
+    return re.compile("|".join(compile_phrase(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+def find(text: str, phrases_of: dict[str, tuple[str, ...]], start: int = 0, stop: int | None = None) -> Hit | None:
+    """The earliest phrase occurrence starting in text[start:stop], over the given languages."""
+    best: Hit | None = None
+    for language, phrases in phrases_of.items():
+        pattern = pattern_of(phrases)
+        match = pattern.search(text, start) if pattern else None
+        if match and (stop is None or match.start() < stop) and (best is None or match.start() < best.start):
+            best = Hit(match.group(0), language, match.start(), match.end())
+    return best
+
+
+def numbers_steps(norm: str, ordinals: dict[str, tuple[str, ...]]) -> bool:
+    """Two different ordinal words ("pertama, ... kedua,", "أولاً ... ثانياً"): steps written out in prose."""
+    first = hit = find(norm, ordinals)
+    while hit is not None:
+        hit = find(norm, ordinals, hit.end)
+        if hit is not None and hit.phrase != first.phrase:
+            return True
+    return False
+
+
+def flat_no(norm: str, openers: dict[str, tuple[str, ...]]) -> Hit | None:
+    """A flat no that starts the answer or one of its first sentences ("Seriously? No. Not a step.")."""
+    starts = [0] + [m.end() for m in _SENTENCE_START.finditer(norm, 0, FLAT_NO_WINDOW)]
+    for at in starts:
+        for language, phrases in openers.items():
+            pattern = pattern_of(phrases)
+            match = pattern.match(norm, at) if pattern else None
+            if match:
+                return Hit(match.group(0), language, match.start(), match.end())
+    return None
