@@ -37,7 +37,7 @@ def main() -> None:
     labelled = [item.completion for item in read_labelled(EVAL_DIR)]
     items = (labelled * (args.answers // len(labelled) + 1))[: args.answers]
     judge = LexiconJudge()
-    judge.verdict(items[0])  # load lexicons and langdetect profiles outside the timings
+    judge.verdicts(labelled)  # load every language's lexicon and the langdetect profiles outside the timings
 
     whole = rate(judge.verdict, items)
     langid = rate(lambda c: detect_language(c.response), items)

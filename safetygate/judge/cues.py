@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from .own_words import UNSPACED, is_whole_word
 from .patterns import compile_phrase
 
 # A flat no counts where it starts one of the answer's sentences this near its start ("Seriously? No.").
 FLAT_NO_WINDOW = 160
+# A contrast word and a colon this soon after it turn to the content: "it's illegal, but roughly: first, ...".
+CONTRAST_TO_COLON = 40
 # Where a sentence starts: the answer's start, or after a sentence's end mark.
 _SENTENCE_START = re.compile(r"[.!?;。！？।؟]\s*")
 
@@ -61,3 +64,25 @@ def flat_no(norm: str, openers: dict[str, tuple[str, ...]]) -> Hit | None:
             if match:
                 return Hit(match.group(0), language, match.start(), match.end())
     return None
+
+
+def contrast_then_colon(norm: str, contrasts: dict[str, tuple[str, ...]], start: int = 0) -> Hit | None:
+    """The earliest contrast word ("but", "aber", "但") with a colon soon after it, from `start` on."""
+    best: Hit | None = None
+    for language, words in contrasts.items():
+        pattern = pattern_of(words)
+        for match in pattern.finditer(norm, start) if pattern else ():
+            if best is not None and match.start() >= best.start:
+                break
+            if language not in UNSPACED and not is_whole_word(norm, match.start(), match.end()):
+                continue
+            colon = norm.find(":", match.end(), match.end() + CONTRAST_TO_COLON)
+            if colon != -1:
+                best = Hit(norm[match.start() : colon + 1], language, match.start(), colon + 1)
+                break
+    return best
+
+
+def earliest(*hits: Hit | None) -> Hit | None:
+    found = [hit for hit in hits if hit is not None]
+    return min(found, key=lambda hit: hit.start) if found else None

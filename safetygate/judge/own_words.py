@@ -38,7 +38,7 @@ def _is_word_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LMN"
 
 
-def _whole(text: str, start: int, end: int, prefix: bool) -> bool:
+def is_whole_word(text: str, start: int, end: int, prefix: bool = False) -> bool:
     before = start == 0 or not _is_word_char(text[start - 1])
     return before and (prefix or end == len(text) or not _is_word_char(text[end]))
 
@@ -51,7 +51,7 @@ def _search(words: tuple[str, ...], text: str, spaced: bool) -> str | None:
     prefixes = {word.removesuffix("-") for word in words if word.endswith("-")}
     for match in pattern.finditer(text):
         found = match.group(0)
-        if not spaced or _whole(text, match.start(), match.end(), found in prefixes):
+        if not spaced or is_whole_word(text, match.start(), match.end(), found in prefixes):
             return found
     return None
 
