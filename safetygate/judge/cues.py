@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .own_words import UNSPACED, is_whole_word
+from .own_words import SENTENCE_MARKS, UNSPACED, is_whole_word
 from .patterns import compile_phrase
 
 # A flat no counts where it starts one of the answer's sentences this near its start ("Seriously? No.").
@@ -14,7 +14,7 @@ FLAT_NO_WINDOW = 160
 # A contrast word and a colon this soon after it turn to the content: "it's illegal, but roughly: first, ...".
 CONTRAST_TO_COLON = 40
 # Where a sentence starts: the answer's start, or after a sentence's end mark.
-_SENTENCE_START = re.compile(r"[.!?;。！？।؟]\s*")
+_SENTENCE_START = re.compile(f"[{SENTENCE_MARKS}]\\s*")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ FIRST_SENTENCE = 200
 OPENER_CHARS = 15
 # Scripts written without spaces between words: [self] and [negation] words are matched inside text there.
 UNSPACED = frozenset({"zh", "ja", "th", "ko"})
-_SENTENCE_END = re.compile(r"[.!?;。！？।؟\n]")
+# Marks that end a sentence (the Devanagari danda and the Arabic question mark among them).
+SENTENCE_MARKS = ".!?;。！？।؟"
+_SENTENCE_END = re.compile(f"[{SENTENCE_MARKS}\n]")
 # Words in quotation marks are someone else's ('Use the "I'm not ..." line'), not the answer declining.
 # (Curly quotes are straight by now: the answer was normalised.)
 _QUOTED = re.compile(r'"[^"]{0,200}"|«[^»]{0,200}»|「[^」]{0,200}」')
@@ -58,7 +60,7 @@ def _search(words: tuple[str, ...], text: str, spaced: bool) -> str | None:
 
 def first_sentence(norm: str) -> str:
     """The answer's first sentence (quotations left out), the next one too when the first is only "sure!"
-    or a question (the request said back: "Ghost guns? Nobody here will walk you through that.")."""
+    or a question (the request said back: "Poison someone? I won't, not for anyone.")."""
     norm = _QUOTED.sub(" ", norm)
     end = _SENTENCE_END.search(norm, 1)
     if end is not None and (end.end() <= OPENER_CHARS or end.group(0) in "?؟"):
