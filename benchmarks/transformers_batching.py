@@ -10,7 +10,8 @@ and generated tokens/s, each step added to the ones above it:
   5. prompts read in groups of their own length (`--prefill-tokens`) instead of padded to the batch's longest;
   6. the prefix every prompt shares (chat template, system prompt) read once;
   7. rows per batch (`--sizes`);
-  8. bfloat16;
+  8. a batch also bounded by rows x its longest prompt (the backend's CPU default);
+  9. bfloat16;
 and the ceiling: one full-batch forward pass over the prompts, tokens/s per dtype, and each run's
 generated tokens/s as a share of it. Every row's answers are compared with row 1's.
 
@@ -35,7 +36,7 @@ def main() -> None:
 
     import torch
 
-    from safetygate.backends import GenerationRequest, GenerationSettings, attention, prefill
+    from safetygate.backends import GenerationRequest, GenerationSettings, attention, batching, prefill
     from safetygate.backends.hf import TransformersBackend
     from safetygate.backends.model_files import read_adapter
     from safetygate.demo import adapter
@@ -52,12 +53,14 @@ def main() -> None:
     print(f"{torch.get_num_threads()} threads; {SMOLLM2} + finetuned (merged); {len(prompts)} harmful prompts")
     print(f"max {args.max_tokens} tokens, greedy\n")
 
-    def backend(dtype="float32", rows=32, grouped=True, in_place=True, prefill_tokens=1 << 30, share=True):
+    def backend(
+        dtype="float32", rows=32, grouped=True, in_place=True, prefill_tokens=1 << 30, share=True, decode_tokens=None
+    ):
         attention.uses_grouped_queries = grouped_queries if grouped else (lambda config: False)
         prefill.supports_merging = merging if in_place else (lambda cache: False)
         prefill.MIN_SHARED = shared if share else 1 << 30
         engine = TransformersBackend(base, [tuned], GenerationSettings(args.max_tokens, batch_size=rows, dtype=dtype))
-        engine.prefill_tokens = prefill_tokens
+        engine.prefill_tokens, engine.decode_tokens = prefill_tokens, decode_tokens
         return engine
 
     reference: list[str] = []
@@ -96,7 +99,9 @@ def main() -> None:
     run("shared prefix read once", backend(prefill_tokens=budget))
     for rows in [int(s) for s in args.sizes.split(",")]:
         run(f"{rows} rows a batch", backend(rows=rows, prefill_tokens=budget))
-    run("bfloat16", backend("bfloat16", rows=rows, prefill_tokens=budget))
+    cache = batching.CPU_DECODE_TOKENS
+    run(f"... and rows x longest prompt <= {cache}", backend(rows=rows, prefill_tokens=budget, decode_tokens=cache))
+    run("bfloat16", backend("bfloat16", rows=rows, prefill_tokens=budget, decode_tokens=cache))
 
 
 def generate_instead(engine):

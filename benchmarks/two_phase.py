@@ -63,14 +63,13 @@ def where_the_judge_decides(tokenizer, lengths: list[int], gate_length: int) -> 
 
 
 def gate_runs(args, work: Path) -> None:
-    from safetygate.backends.batching import CPU_CAP
-    from safetygate.backends.prefill import shared_prefix
     from safetygate.config import GenerationSettings, RunConfig
     from safetygate.demo import LANGUAGES, adapter
     from safetygate.pipeline import run_gate
 
     base = demo_base()
     results, ceiling = {}, None
+    clock = PrefillClock()
     for name, decision in (("one phase", 0), ("two phases", args.decision_tokens)):
         config = RunConfig(
             base=base,
@@ -86,6 +85,7 @@ def gate_runs(args, work: Path) -> None:
             out_dir=work / f"out-{decision}",
             cache_dir=work / f"cache-{decision}",
         )
+        clock.reset()
         started = time.perf_counter()
         outcome = run_gate(config)
         seconds = time.perf_counter() - started
@@ -95,15 +95,6 @@ def gate_runs(args, work: Path) -> None:
             for path in config.out_dir.glob("*.jsonl")
             for line in path.read_text(encoding="utf-8").splitlines()
         )
-        tokenizer = base_tokenizer(base)
-        prompts = [
-            tokenizer(prompt_text(tokenizer, json.loads(line)["prompt"]), add_special_tokens=False)["input_ids"]
-            for path in config.out_dir.glob("*.jsonl")
-            for line in path.read_text(encoding="utf-8").splitlines()
-        ]
-        # The prefix every prompt shares is read once a batch (prompts once per side, as one phase reads them).
-        batches = 2 * -(-len(prompts) // 2 // CPU_CAP)
-        read = sum(len(p) for p in prompts) - shared_prefix(prompts) * (len(prompts) - batches)
         generating = outcome.result.run.timings_s["generate"]
         g = outcome.result.run.generation
         extra = (
@@ -117,11 +108,16 @@ def gate_runs(args, work: Path) -> None:
             f" included); {written} answer tokens in the answers files{extra}"
         )
         ceiling = ceiling or machine_ceiling(base, adapter("finetuned"), config)
+        decoding, processed = generating - clock.seconds, (clock.tokens + written) / generating
         print(
             f"   generation phase {generating:.1f}s: {written / generating:.0f} answer tokens/s"
-            f" ({written / generating / ceiling:.0%} of the ceiling); counting the {read} prompt tokens read"
-            f" (a one-phase reading), {(read + written) / generating:.0f} tokens/s"
-            f" ({(read + written) / generating / ceiling:.0%}); ceiling {ceiling:.0f} tokens/s"
+            f" ({written / generating / ceiling:.0%} of the ceiling); counting the {clock.tokens} prompt tokens read,"
+            f" {processed:.0f} tokens/s ({processed / ceiling:.0%})"
+        )
+        print(
+            f"   reading prompts {clock.seconds:.1f}s: {clock.tokens / clock.seconds:.0f} tokens/s"
+            f" ({clock.tokens / clock.seconds / ceiling:.0%}); writing answers {decoding:.1f}s:"
+            f" {written / decoding:.0f} tokens/s ({written / decoding / ceiling:.0%}); ceiling {ceiling:.0f} tokens/s"
         )
         results[name] = (outcome, seconds, config.out_dir)
     (one, one_s, one_dir), (two, two_s, two_dir) = results["one phase"], results["two phases"]
@@ -151,6 +147,31 @@ def gate_runs(args, work: Path) -> None:
         f"   two phases / one: {two_s / one_s:.2f}x the time ({one_s / two_s:.2f}x faster); same verdicts:"
         f" {same_verdicts}; same refusal rates: {same_rates}; labels that differ: {labels}"
     )
+
+
+class PrefillClock:
+    """Time spent reading prompts into the KV cache, and the prompt tokens read (the shared prefix once a
+    batch), measured around the transformers backend's prefill; the rest of the generation phase writes."""
+
+    def __init__(self) -> None:
+        from safetygate.backends import greedy, prefill
+
+        read = greedy.read_prompts
+
+        def timed(model, prompts, *args):
+            started = time.perf_counter()
+            value = read(model, prompts, *args)
+            self.seconds += time.perf_counter() - started
+            shared = prefill.shared_prefix(prompts)
+            shared = shared if shared >= prefill.MIN_SHARED else 0
+            self.tokens += sum(len(p) for p in prompts) - shared * (len(prompts) - 1)
+            return value
+
+        greedy.read_prompts = timed
+        self.reset()
+
+    def reset(self) -> None:
+        self.seconds, self.tokens = 0.0, 0
 
 
 def demo_base() -> Path:

@@ -190,3 +190,25 @@ def test_an_adapter_merged_for_generation_answers_as_unmerged_and_the_base_is_le
     for before, after in zip(base_before, backend.next_token_logprobs(plain)):
         assert before.keys() == after.keys()
         assert all(abs(before[t] - after[t]) < 1e-4 for t in before)
+
+
+def test_a_long_prompt_among_short_ones_is_decoded_in_a_batch_of_its_own_on_a_cpu(tiny_model, monkeypatch):
+    """Every row's cache is padded to its batch's longest prompt: past the rows x longest budget the batch
+    splits, longest first, and the answers are the ones one batch gives."""
+    from safetygate.backends import GenerationRequest, GenerationSettings
+    from safetygate.backends.hf import TransformersBackend
+    from safetygate.records import Kind, Prompt
+
+    prompts = [Prompt(f"p{n}", "en", "fraud", Kind.HARMFUL, "why " * n) for n in (60, 2, 3, 4, 5, 6)]
+    backend = TransformersBackend(tiny_model, [], GenerationSettings(max_tokens=6, batch_size=8))
+    requests = [GenerationRequest(p, None) for p in prompts]
+    batches = []
+    decode = backend._generate_batch
+    monkeypatch.setattr(backend, "_generate_batch", lambda m, ps, rs: batches.append(len(ps)) or decode(m, ps, rs))
+    backend.decode_tokens = None
+    together = backend.generate(requests)
+    longest = max(len(backend.tokenizer(backend._render(r), add_special_tokens=False)["input_ids"]) for r in requests)
+    backend.decode_tokens = 2 * longest  # room for the long prompt and one short one beside it, not more
+    apart = backend.generate(requests)
+    assert batches == [6, 2, 4]
+    assert apart == together

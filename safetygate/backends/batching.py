@@ -1,23 +1,28 @@
-"""How prompts are grouped on the transformers backend: batches by rows, prefill groups by padded tokens.
+"""How prompts are grouped on the transformers backend: batches by rows and cache size, prefill groups by
+padded tokens.
 
 Rows: a batch's memory is its KV cache (layers x KV heads x head size x
 tokens, per sequence) plus one row of logits; half of the free memory is
-given to it, up to a cap. Tokens: within a batch, prompts are read in groups
-padded to their own longest (`prefill.py`), taken longest first, a group
-closing when its padded size would pass the budget: long prompts go a few
-at a time, short ones many at a time. On a CPU the budget and the cap are
-where answers/s peaked when measured (benchmarks/transformers_batching.py,
-2 cores, SmolLM2-135M, the built-in harmful prompts: 14 to 683 tokens); on
-a GPU memory is the limit."""
+given to it, up to a cap. On a CPU a batch also closes when its rows times
+its longest prompt would pass a budget: every row's cache is padded to the
+batch's longest prompt and each decoding step reads all of it, so one long
+prompt among short ones makes every row pay for it. Within a batch, prompts
+are read in groups padded to their own longest (`prefill.py`), taken
+longest first, a group closing when its padded size would pass the prefill
+budget: long prompts go a few at a time, short ones many at a time. On a CPU
+the budgets and the cap are where answers/s peaked when measured
+(benchmarks/transformers_batching.py, 2 cores, SmolLM2-135M, the built-in
+harmful prompts: 14 to 683 tokens); on a GPU memory is the limit."""
 
 from __future__ import annotations
 
 import os
 
-CPU_CAP = 64
+CPU_CAP = 128
 GPU_CAP = 256
 PROMPT_TOKENS = 512  # room for a long prompt and its chat template
 CPU_PREFILL_TOKENS = 1024  # padded prompt tokens read in one forward pass
+CPU_DECODE_TOKENS = 1 << 15  # rows x longest prompt of one decoding batch
 GPU_PREFILL_TOKENS = 1 << 20
 
 
