@@ -20,3 +20,32 @@ def forward_ceiling(engine, model, requests, passes: int = 3) -> float:
             model(**encoded, logits_to_keep=1)
             seconds = min(seconds, time.perf_counter() - started)
     return encoded["input_ids"].numel() / seconds
+
+
+def decoding_rate(model, rows: int, prompt_tokens: int = 85, steps: int = 8) -> float:
+    """Tokens/s of one decoding step of `rows` answers over a cache of prompts `prompt_tokens` long (the best of
+    `steps` steps): how close a step's narrow matrix products can come to the ceiling with that many rows."""
+    import torch
+
+    from safetygate.backends.prefill import read_prompts
+
+    generator = torch.Generator().manual_seed(0)
+    prompts = torch.randint(100, 40_000, (rows, prompt_tokens), generator=generator).tolist()
+    best = float("inf")
+    with torch.inference_mode():
+        _, cache, mask, chosen = read_prompts(model, prompts, 0, 1 << 30, steps)
+        positions = torch.full((rows, 1), prompt_tokens - 1, device=model.device)
+        for _ in range(steps):
+            positions, mask = positions + 1, torch.cat([mask, mask.new_ones((rows, 1))], dim=1)
+            started = time.perf_counter()
+            logits = model(
+                input_ids=chosen[:, None],
+                attention_mask=mask,
+                position_ids=positions,
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            ).logits
+            best = min(best, time.perf_counter() - started)
+            chosen = logits[:, -1].argmax(-1)
+    return rows / best

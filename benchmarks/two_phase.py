@@ -69,7 +69,7 @@ def gate_runs(args, work: Path) -> None:
 
     base = demo_base()
     results, ceiling = {}, None
-    clock = PrefillClock()
+    clock = DecodeClock()
     for name, decision in (("one phase", 0), ("two phases", args.decision_tokens)):
         config = RunConfig(
             base=base,
@@ -108,16 +108,20 @@ def gate_runs(args, work: Path) -> None:
             f" included); {written} answer tokens in the answers files{extra}"
         )
         ceiling = ceiling or machine_ceiling(base, adapter("finetuned"), config)
-        decoding, processed = generating - clock.seconds, (clock.tokens + written) / generating
+        processed = (clock.tokens + written) / generating
         print(
             f"   generation phase {generating:.1f}s: {written / generating:.0f} answer tokens/s"
             f" ({written / generating / ceiling:.0%} of the ceiling); counting the {clock.tokens} prompt tokens read,"
-            f" {processed:.0f} tokens/s ({processed / ceiling:.0%})"
+            f" {processed:.0f} tokens/s ({processed / ceiling:.0%}); in the decoder {clock.decoding:.1f}s:"
+            f" {(clock.tokens + written) / clock.decoding:.0f} tokens/s"
+            f" ({(clock.tokens + written) / clock.decoding / ceiling:.0%})"
         )
         print(
-            f"   reading prompts {clock.seconds:.1f}s: {clock.tokens / clock.seconds:.0f} tokens/s"
-            f" ({clock.tokens / clock.seconds / ceiling:.0%}); writing answers {decoding:.1f}s:"
-            f" {written / decoding:.0f} tokens/s ({written / decoding / ceiling:.0%}); ceiling {ceiling:.0f} tokens/s"
+            f"   reading prompts {clock.reading:.1f}s: {clock.tokens / clock.reading:.0f} tokens/s"
+            f" ({clock.tokens / clock.reading / ceiling:.0%}); writing answers {clock.writing:.1f}s:"
+            f" {written / clock.writing:.0f} tokens/s ({written / clock.writing / ceiling:.0%});"
+            f" outside the decoder (loading, merging, tokenizing) {generating - clock.decoding:.1f}s;"
+            f" ceiling {ceiling:.0f} tokens/s"
         )
         results[name] = (outcome, seconds, config.out_dir)
     (one, one_s, one_dir), (two, two_s, two_dir) = results["one phase"], results["two phases"]
@@ -149,29 +153,40 @@ def gate_runs(args, work: Path) -> None:
     )
 
 
-class PrefillClock:
-    """Time spent reading prompts into the KV cache, and the prompt tokens read (the shared prefix once a
-    batch), measured around the transformers backend's prefill; the rest of the generation phase writes."""
+class DecodeClock:
+    """Time in the transformers backend's decoder, split into reading prompts into the KV cache and writing the
+    answers, and the prompt tokens read (the shared prefix once a batch); the rest of the generation phase
+    (loading the model, merging adapters, tokenizing) is neither."""
 
     def __init__(self) -> None:
-        from safetygate.backends import greedy, prefill
+        from safetygate.backends import greedy, hf, prefill
 
-        read = greedy.read_prompts
+        read, decode = greedy.read_prompts, hf.greedy_decode
 
-        def timed(model, prompts, *args):
+        def timed_read(model, prompts, *args):
             started = time.perf_counter()
             value = read(model, prompts, *args)
-            self.seconds += time.perf_counter() - started
+            self.reading += time.perf_counter() - started
             shared = prefill.shared_prefix(prompts)
             shared = shared if shared >= prefill.MIN_SHARED else 0
             self.tokens += sum(len(p) for p in prompts) - shared * (len(prompts) - 1)
             return value
 
-        greedy.read_prompts = timed
+        def timed_decode(*args, **kwargs):
+            started = time.perf_counter()
+            value = decode(*args, **kwargs)
+            self.decoding += time.perf_counter() - started
+            return value
+
+        greedy.read_prompts, hf.greedy_decode = timed_read, timed_decode
         self.reset()
 
+    @property
+    def writing(self) -> float:
+        return self.decoding - self.reading
+
     def reset(self) -> None:
-        self.seconds, self.tokens = 0.0, 0
+        self.reading, self.decoding, self.tokens = 0.0, 0.0, 0
 
 
 def demo_base() -> Path:
@@ -190,8 +205,9 @@ def prompt_text(tokenizer, prompt: str) -> str:
 
 
 def machine_ceiling(base: Path, adapter_path: Path, config) -> float:
-    """Tokens/s of one full-batch forward pass over 32 of the run's prompts (the adapter merged, as it runs)."""
-    from ceiling import forward_ceiling
+    """Tokens/s of one full-batch forward pass over 32 of the run's prompts (the adapter merged, as it runs);
+    prints how near one decoding step of a side's rows, and of both sides' rows, comes to it."""
+    from ceiling import decoding_rate, forward_ceiling
 
     from safetygate.backends import GenerationRequest
     from safetygate.backends.hf import TransformersBackend
@@ -202,7 +218,12 @@ def machine_ceiling(base: Path, adapter_path: Path, config) -> float:
     prompts, _ = load_prompts(config)
     engine = TransformersBackend(base, [adapter], config.settings)
     with engine._running(adapter) as model:
-        return forward_ceiling(engine, model, [GenerationRequest(p, adapter) for p in prompts[:32]])
+        ceiling = forward_ceiling(engine, model, [GenerationRequest(p, adapter) for p in prompts[:32]])
+        side = len(prompts)  # a side's answers: the batch the check decodes at once
+        for rows in (side // 2, side, 2 * side):
+            rate = decoding_rate(model, rows)
+            print(f"   one decoding step of {rows} rows: {rate:.0f} tokens/s ({rate / ceiling:.0%} of the ceiling)")
+    return ceiling
 
 
 @functools.cache
