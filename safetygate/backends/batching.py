@@ -10,9 +10,11 @@ prompt among short ones makes every row pay for it. Within a batch, prompts
 are read in groups padded to their own longest (`prefill.py`), taken
 longest first, a group closing when its padded size would pass the prefill
 budget: long prompts go a few at a time, short ones many at a time. On a CPU
-the budgets and the cap are where answers/s peaked when measured
+the prefill budget and the cap are where answers/s peaked when measured
 (benchmarks/transformers_batching.py, 2 cores, SmolLM2-135M, the built-in
-harmful prompts: 14 to 683 tokens); on a GPU memory is the limit."""
+harmful prompts: 14 to 683 tokens; 128 rows hold a side of the demo's
+check), and the cache budget, about 1.5 GB of cache for that model, cost
+nothing there; on a GPU memory is the limit."""
 
 from __future__ import annotations
 
