@@ -60,3 +60,16 @@ def test_the_shared_prefix_leaves_every_prompt_a_token_of_its_own():
     assert shared_prefix([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter one keeps its last token
     assert shared_prefix([[7, 8]]) == 1
     assert shared_prefix([[1, 2], [3, 4]]) == 0
+
+
+def test_a_decoding_batch_of_long_prompts_takes_the_rows_its_cache_fits(monkeypatch):
+    per_token = batching.cache_bytes_per_token(SMOLLM2, 4)
+    monkeypatch.setattr(batching, "free_memory", lambda on_gpu: 2 * per_token * (100_000 + 8 * 64))
+    # Half the free memory holds 100,000 prompt tokens once 8 answers of 64 have their room.
+    assert batching.decode_token_budget(SMOLLM2, 64, 4, on_gpu=True, rows=8) == 100_000
+    assert batching.decode_token_budget(SMOLLM2, 64, 4, on_gpu=False, rows=8) == batching.CPU_DECODE_TOKENS
+    lengths = [4_000] * 40 + [100] * 40
+    batches = batching.token_batches(lengths, 256, batching.decode_token_budget(SMOLLM2, 64, 4, True, 8))
+    assert [len(b) for b in batches] == [25, 25, 30]  # 25 rows of 4,000-token caches at most, then the rest
+    monkeypatch.setattr(batching, "free_memory", lambda on_gpu: 0)
+    assert batching.decode_token_budget(SMOLLM2, 64, 4, on_gpu=True, rows=8) == 1  # one prompt a batch still runs

@@ -40,20 +40,33 @@ def free_memory(on_gpu: bool) -> int:
         return 4 << 30
 
 
-def bytes_per_sequence(config, max_tokens: int, dtype_bytes: int) -> int:
-    """KV cache for one answer at full length, plus its row of logits."""
+def cache_bytes_per_token(config, dtype_bytes: int) -> int:
+    """Keys and values of one token, every layer."""
     text = getattr(config, "text_config", config)
     heads = text.num_attention_heads
     head_dim = getattr(text, "head_dim", None) or text.hidden_size // heads
     kv_heads = getattr(text, "num_key_value_heads", None) or heads
-    per_token = 2 * text.num_hidden_layers * kv_heads * head_dim * dtype_bytes
-    return per_token * (PROMPT_TOKENS + max_tokens) + text.vocab_size * 4
+    return 2 * text.num_hidden_layers * kv_heads * head_dim * dtype_bytes
+
+
+def bytes_per_sequence(config, max_tokens: int, dtype_bytes: int) -> int:
+    """KV cache for one answer at full length, plus its row of logits."""
+    text = getattr(config, "text_config", config)
+    return cache_bytes_per_token(config, dtype_bytes) * (PROMPT_TOKENS + max_tokens) + text.vocab_size * 4
 
 
 def auto_batch_size(config, max_tokens: int, dtype_bytes: int, on_gpu: bool) -> int:
     """The batch size to use when none was given."""
     fits = free_memory(on_gpu) // 2 // bytes_per_sequence(config, max_tokens, dtype_bytes)
     return int(max(1, min(GPU_CAP if on_gpu else CPU_CAP, fits)))
+
+
+def decode_token_budget(config, max_tokens: int, dtype_bytes: int, on_gpu: bool, rows: int) -> int:
+    """Rows x longest prompt one decoding batch may hold: with room for `rows` answers of `max_tokens`, its
+    cache fits in half the free memory (batch sizes assume 512-token prompts; longer ones must take fewer
+    rows); on a CPU also at most CPU_DECODE_TOKENS."""
+    fits = free_memory(on_gpu) // 2 // cache_bytes_per_token(config, dtype_bytes) - rows * max_tokens
+    return int(max(1, fits if on_gpu else min(CPU_DECODE_TOKENS, fits)))
 
 
 def token_batches(lengths: list[int], max_rows: int, budget: int | None) -> list[list[int]]:

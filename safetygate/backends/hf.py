@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import BackendError, ModelInputError
 from . import Adapter, GenerationRequest, GenerationSettings, Progress, attention, group_by
-from .batching import CPU_DECODE_TOKENS, CPU_PREFILL_TOKENS, GPU_PREFILL_TOKENS, auto_batch_size, token_batches
+from .batching import CPU_PREFILL_TOKENS, GPU_PREFILL_TOKENS, auto_batch_size, decode_token_budget, token_batches
 from .greedy import greedy_decode
 
 HALF = ("bfloat16", "float16")
@@ -73,7 +73,7 @@ class TransformersBackend:
         element = (self.runner_dtype or next(model.parameters()).dtype).itemsize
         self.batch_size = settings.batch_size or auto_batch_size(model.config, settings.max_tokens, element, on_gpu)
         self.prefill_tokens = GPU_PREFILL_TOKENS if on_gpu else CPU_PREFILL_TOKENS
-        self.decode_tokens = None if on_gpu else CPU_DECODE_TOKENS  # a GPU's cache is bounded by memory alone
+        self.decode_tokens = decode_token_budget(model.config, settings.max_tokens, element, on_gpu, self.batch_size)
         self.adapter_names: dict[Adapter, str] = {}
         self.model = self._attach_adapters(model, adapters) if adapters else model
         self.model.eval()
