@@ -27,6 +27,7 @@ def decoding_rate(model, rows: int, prompt_tokens: int = 85, steps: int = 8) -> 
     `steps` steps): how close a step's narrow matrix products can come to the ceiling with that many rows."""
     import torch
 
+    from safetygate.backends.greedy import next_tokens
     from safetygate.backends.prefill import read_prompts
 
     generator = torch.Generator().manual_seed(0)
@@ -38,14 +39,6 @@ def decoding_rate(model, rows: int, prompt_tokens: int = 85, steps: int = 8) -> 
         for _ in range(steps):
             positions, mask = positions + 1, torch.cat([mask, mask.new_ones((rows, 1))], dim=1)
             started = time.perf_counter()
-            logits = model(
-                input_ids=chosen[:, None],
-                attention_mask=mask,
-                position_ids=positions,
-                past_key_values=cache,
-                use_cache=True,
-                logits_to_keep=1,
-            ).logits
+            chosen = next_tokens(model, chosen, mask, positions, cache)
             best = min(best, time.perf_counter() - started)
-            chosen = logits[:, -1].argmax(-1)
     return rows / best

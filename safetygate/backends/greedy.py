@@ -39,18 +39,7 @@ def greedy_decode(
         last = torch.tensor([[len(prompts[i]) - 1] for i in order], device=device)
         for step in range(max_new_tokens):
             if step:
-                chosen = (
-                    model(
-                        input_ids=chosen[:, None],
-                        attention_mask=mask,
-                        position_ids=last,
-                        past_key_values=cache,
-                        use_cache=True,
-                        logits_to_keep=1,
-                    )
-                    .logits[:, -1]
-                    .argmax(-1)
-                )
+                chosen = next_tokens(model, chosen, mask, last, cache)
             ended |= torch.isin(chosen, stop)
             for row, token, done in zip(rows.tolist(), chosen.tolist(), ended.tolist()):
                 if not done:
@@ -64,6 +53,22 @@ def greedy_decode(
             last = last + 1
             mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=1)
     return answers
+
+
+def next_tokens(model, chosen, mask, positions, cache):
+    """One decoding step: each row's greedy next token after `chosen`, written into `cache` at `positions`."""
+    return (
+        model(
+            input_ids=chosen[:, None],
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        .logits[:, -1]
+        .argmax(-1)
+    )
 
 
 def _worth_dropping(ended: int, rows: int) -> bool:
