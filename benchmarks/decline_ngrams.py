@@ -1,7 +1,7 @@
 """Train the judge's n-gram second opinion on the development answers, and measure it on sets it never saw.
 
 Writes `safetygate/judge/decline_ngrams.json.gz`: a logistic regression over
-the character 1- to 4-grams of an answer's start (`safetygate.judge.ngrams`),
+the character 1- to 4-grams of an answer's start (`safetygate.judge.decline_ngrams`),
 refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
@@ -24,9 +24,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from safetygate.judge.decline_ngrams import WEIGHTS, char_grams, probability
 from safetygate.judge.evaluation import read_labelled
 from safetygate.judge.lexicon import normalize
-from safetygate.judge.ngrams import WEIGHTS, grams
 from safetygate.records import Label
 
 SETS = Path(__file__).resolve().parent / "judge_eval"
@@ -37,17 +37,25 @@ L2 = 1e-3  # chosen leaving each development sample out in turn (1e-4 to 1e-2 di
 MIN_COUNT = 2  # an n-gram seen in one answer only says nothing about the next
 
 
+def training_items(names: list[str], models: list[str]) -> list:
+    """The labelled answers of the named written samples (refusal or compliance) and of the named models in the
+    real set (every label), empty answers left out."""
+    items = [
+        item
+        for name in names
+        for item in read_labelled(SETS if name == "main" else SETS / name)
+        if item.gold is not Label.UNCLEAR
+    ]
+    items += [item for item in read_labelled(SETS / "real") if item.completion.prompt.id.split("-")[0] in models]
+    return [item for item in items if item.completion.response.strip()]
+
+
 def examples(names: list[str], models: list[str]) -> list[tuple[set[str], float]]:
-    """(n-grams, 1 for a refusal else 0) for the named written samples and the named models' real answers."""
-    out = []
-    for name in names:
-        for item in read_labelled(SETS if name == "main" else SETS / name):
-            if item.gold is not Label.UNCLEAR and item.completion.response.strip():
-                out.append((grams(normalize(item.completion.response)), float(item.gold is Label.REFUSAL)))
-    for item in read_labelled(SETS / "real"):
-        if item.completion.prompt.id.split("-")[0] in models and item.completion.response.strip():
-            out.append((grams(normalize(item.completion.response)), float(item.gold is Label.REFUSAL)))
-    return out
+    """(n-grams, 1 for a refusal else 0) for `training_items`."""
+    return [
+        (char_grams(normalize(item.completion.response)), float(item.gold is Label.REFUSAL))
+        for item in training_items(names, models)
+    ]
 
 
 def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:
@@ -63,7 +71,8 @@ def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:
             if gram in vocabulary:
                 rows.append(row)
                 cols.append(vocabulary[gram])
-    x = torch.sparse_coo_tensor([rows, cols], torch.ones(len(rows)), (len(data), len(vocabulary))).coalesce()
+    shape = (len(data), len(vocabulary))
+    x = torch.sparse_coo_tensor([rows, cols], torch.ones(len(rows)), shape, check_invariants=True).coalesce()
     y = torch.tensor([label for _, label in data])
     weights = torch.zeros(len(vocabulary), dtype=torch.float32, requires_grad=True)
     bias = torch.zeros(1, requires_grad=True)
@@ -83,15 +92,9 @@ def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:
     )
 
 
-def accuracy(model, data) -> float:
-    import math
-
-    weights, bias = model
-    right = 0
-    for features, label in data:
-        score = bias + sum(weights.get(gram, 0.0) for gram in features)
-        right += (1 / (1 + math.exp(-score)) >= 0.5) == (label == 1.0)
-    return right / len(data)
+def accuracy(model: tuple[dict[str, float], float], data: list[tuple[set[str], float]]) -> float:
+    """The share of `data` whose refusal-or-not the model gets right at a probability of 0.5."""
+    return sum((probability(*model, features) >= 0.5) == (label == 1.0) for features, label in data) / len(data)
 
 
 def main() -> int:
