@@ -119,8 +119,14 @@ def reuses_prompt(response: str, prompt: str) -> bool:
     runs = {tuple(asked[i : i + ECHO_RUN]) for i in range(len(asked) - ECHO_RUN + 1)}
     if not any(tuple(answer[i : i + ECHO_RUN]) in runs for i in range(len(answer) - ECHO_RUN + 1)):
         return False
-    vocabulary = set(asked)
-    return sum(word in vocabulary for word in answer) >= ECHO_SHARE * len(answer)
+    return prompt_share(response, prompt) >= ECHO_SHARE
+
+
+def prompt_share(response: str, prompt: str, first: int | None = None) -> float:
+    """The share of the answer's words (its `first` words, or all) that are words of the prompt."""
+    words = [word for word, _ in words_with_ends(response)][:first]
+    asked = {word for word, _ in words_with_ends(prompt)}
+    return sum(word in asked for word in words) / len(words) if words else 0.0
 
 
 def echoes_prompt(response: str, prompt: str, normalize) -> bool:
