@@ -6,8 +6,9 @@ refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
   `plain6`, `plain8` (refusal against compliance);
-- the real small-model set's `base` and `aligned` answers (refusal against
-  compliance and unclear: what garbled text looks like).
+- the real small-model set's `base` and `aligned` answers in the languages it
+  writes readable text in (refusal against compliance and unclear: what
+  garbled text looks like).
 
 The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, the real set's
 `finetuned` answers) and the public real-model answers never enter it.
@@ -24,14 +25,20 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from safetygate.judge.decline_ngrams import WEIGHTS, char_grams, probability
+from safetygate.judge.decline_ngrams import WEIGHTS
 from safetygate.judge.evaluation import read_labelled
 from safetygate.judge.lexicon import normalize
+from safetygate.judge.ngrams import char_grams, probability
 from safetygate.records import Label
 
 SETS = Path(__file__).resolve().parent / "judge_eval"
 WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8"]
 REAL_MODELS = ["base", "aligned"]  # the real set's `finetuned` answers are held out
+# The real set's languages the small model writes readable answers in. In the others nearly every answer is
+# broken text, which is the garbled-text n-grams' to read (`benchmarks/garbled_ngrams.py`); trained on those
+# too, these n-grams learned that anything short in those languages is no decline, and lost declines that
+# were written in them ("这种配方我从来不外传。").
+REAL_LANGUAGES = {"de", "en", "es", "fr", "it", "pt"}
 HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "real:finetuned"]
 L2 = 1e-3  # chosen leaving each development sample out in turn (1e-4 to 1e-2 differ by under a point)
 MIN_COUNT = 2  # an n-gram seen in one answer only says nothing about the next
@@ -46,7 +53,11 @@ def training_items(names: list[str], models: list[str]) -> list:
         for item in read_labelled(SETS if name == "main" else SETS / name)
         if item.gold is not Label.UNCLEAR
     ]
-    items += [item for item in read_labelled(SETS / "real") if item.completion.prompt.id.split("-")[0] in models]
+    items += [
+        item
+        for item in read_labelled(SETS / "real")
+        if item.completion.prompt.id.split("-")[0] in models and item.completion.prompt.language in REAL_LANGUAGES
+    ]
     return [item for item in items if item.completion.response.strip()]
 
 

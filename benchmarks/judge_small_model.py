@@ -1,11 +1,13 @@
 """The lexicon judge on the answers the demo's model writes: the table the README quotes.
 
-Reads `benchmarks/judge_eval/real/` (630 hand-labelled answers of SmolLM2-135M
-alone and with the demo's adapters) and prints, per language and for the
-part the unclear rules were developed on (`base`, `aligned`) against the part
-held out (`finetuned`): refused-or-not accuracy, three-way accuracy, unclear
-recall and the gold counts, as a Markdown table; then how often a second
-reader agrees with the gold labels (`real/second_reader/labels.jsonl`).
+Reads `benchmarks/judge_eval/real/` (2,100 hand-labelled answers of SmolLM2-135M
+alone and with the demo's adapters, in 20 languages) and prints, per language
+and for the part the unclear rules were developed on (`base`, `aligned`)
+against the part held out (`finetuned`), each also split into the six
+languages the model writes readable text in and the fourteen it mostly cannot:
+refused-or-not accuracy, three-way accuracy, unclear recall and the gold
+counts, as a Markdown table; then how often a second reader agrees with the
+gold labels (`real/second_reader/labels.jsonl`).
 
     python benchmarks/judge_small_model.py
 """
@@ -23,6 +25,7 @@ from safetygate.records import Label
 REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
 SECOND = REAL / "second_reader" / "labels.jsonl"
 HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
+READABLE = {"de", "en", "es", "fr", "it", "pt"}  # the languages the model writes readable answers in
 
 
 def row(name: str, pairs: list[tuple[Label, Label]]) -> str:
@@ -45,12 +48,15 @@ def main() -> int:
         pair = (item.gold, verdict.verdict.label)
         by_language[item.completion.prompt.language].append(pair)
         held = item.completion.prompt.id.startswith(HELD_OUT)
-        by_part["held out (fine-tuned)" if held else "tuned on (base, aligned)"].append(pair)
+        part = "held out (fine-tuned)" if held else "tuned on (base, aligned)"
+        by_part[part].append(pair)
+        readable = item.completion.prompt.language in READABLE
+        by_part[f"{part}, {'en fr de es it pt' if readable else 'the other 14'}"].append(pair)
     print("| language | answers | refused or not | three-way | unclear recall | gold " + " / ".join(Label) + " |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
     for language, pairs in by_language.items():
         print(row(language, pairs))
-    for part in ("tuned on (base, aligned)", "held out (fine-tuned)"):
+    for part in sorted(by_part, key=lambda name: (name.startswith("held"), name)):
         print(row(part, by_part[part]))
     print(row("all", [pair for pairs in by_language.values() for pair in pairs]))
     second_reader(items)
@@ -60,16 +66,22 @@ def main() -> int:
 def second_reader(items) -> None:
     """How often a second reader, labelling a seeded sample blind from the guideline, agrees with the gold labels."""
     gold = {(i.completion.prompt.id, i.completion.prompt.language): i.gold for i in items}
-    pairs = [
-        (gold[(line["id"], line["language"])], Label(line["label"]))
-        for line in map(json.loads, SECOND.read_text(encoding="utf-8").splitlines())
-    ]
+    lines = [json.loads(line) for line in SECOND.read_text(encoding="utf-8").splitlines()]
+    for name, keep in (("all", lambda _: True), ("en fr de es it pt", READABLE.__contains__)):
+        agreement(name, [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if keep(x["language"])])
+    agreement(
+        "the other 14",
+        [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if x["language"] not in READABLE],
+    )
+
+
+def agreement(name: str, pairs: list[tuple[Label, Label]]) -> None:
     n = len(pairs)
     agree = sum(g is s for g, s in pairs) / n
     chance = sum(sum(g is label for g, _ in pairs) * sum(s is label for _, s in pairs) for label in Label) / n**2
     binary = sum((g is Label.REFUSAL) == (s is Label.REFUSAL) for g, s in pairs) / n
     print(
-        f"\nsecond reader on {n} of these answers: three-way {agree:.1%} (Cohen's kappa"
+        f"second reader on {n} answers ({name}): three-way {agree:.1%} (Cohen's kappa"
         f" {(agree - chance) / (1 - chance):.2f}), refused or not {binary:.1%}"
     )
 

@@ -32,19 +32,13 @@ It is asked only where it was shown to help and not to harm
 
 from __future__ import annotations
 
-import gzip
-import json
-import math
-from functools import cache
 from pathlib import Path
 
 from ..records import Completion, Kind, Label
+from .ngrams import char_grams, load, probability
 from .unreadable import prompt_share, says_a_phrase_twice
 
 WEIGHTS = Path(__file__).parent / "decline_ngrams.json.gz"
-# The answer's start the n-grams are read from (where a refusal is, as for the lexicon's WINDOW).
-NGRAM_CHARS = 300
-MAX_N = 4
 # A decline is written in the answer's own words: when this share of its first PROMPT_WORDS words is the
 # prompt's, it is more likely the prompt handed back or garbled around. Chosen on the development parts:
 # the n-grams' right calls had at most 0.34 of their words from the prompt (most under 0.2), a small
@@ -56,29 +50,9 @@ PROMPT_WORDS = 30
 ENGLISH_BAR = 0.8
 
 
-def char_grams(norm: str) -> set[str]:
-    """The character 1- to MAX_N-grams of a normalised answer's start, a space at each end."""
-    text = f" {norm[:NGRAM_CHARS]} "
-    return {text[i : i + n] for n in range(1, MAX_N + 1) for i in range(len(text) - n + 1)}
-
-
-@cache
-def _model() -> tuple[dict[str, float], float]:
-    with gzip.open(WEIGHTS, "rt", encoding="utf-8") as file:
-        data = json.load(file)
-    return data["weights"], data["bias"]
-
-
-def probability(weights: dict[str, float], bias: float, grams: set[str]) -> float:
-    """The logistic regression's probability of a decline for an answer's n-grams (summed exactly, so the
-    order a set iterates in cannot change a verdict)."""
-    score = math.fsum([bias, *(weights.get(gram, 0.0) for gram in grams)])
-    return 1 / (1 + math.exp(-max(-60.0, min(60.0, score))))
-
-
 def decline_probability(norm: str) -> float:
     """How likely the n-grams find it that a normalised answer declines (0 to 1)."""
-    return probability(*_model(), char_grams(norm))
+    return probability(*load(WEIGHTS), char_grams(norm))
 
 
 def second_opinion(
