@@ -10,7 +10,7 @@ refusal against everything else, trained on the development sets only:
   writes readable text in (refusal against compliance and unclear: what
   garbled text looks like).
 
-The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, the real set's
+The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, the real set's
 `finetuned` answers) and the public real-model answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights
@@ -39,7 +39,7 @@ REAL_MODELS = ["base", "aligned"]  # the real set's `finetuned` answers are held
 # too, these n-grams learned that anything short in those languages is no decline, and lost declines that
 # were written in them ("这种配方我从来不外传。").
 REAL_LANGUAGES = {"de", "en", "es", "fr", "it", "pt"}
-HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "real:finetuned"]
+HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "real:finetuned"]
 L2 = 1e-3  # chosen leaving each development sample out in turn (1e-4 to 1e-2 differ by under a point)
 MIN_COUNT = 2  # an n-gram seen in one answer only says nothing about the next
 

@@ -32,7 +32,7 @@ from safetygate.judge.ngrams import char_grams, probability
 from safetygate.records import Label
 
 REAL_MODELS = ["base", "aligned"]  # the real set's `finetuned` answers are held out
-HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "real:finetuned"]
+HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "real:finetuned"]
 
 
 def training_items(names: list[str], models: list[str], languages: set[str] | None = None) -> list:
