@@ -20,44 +20,26 @@ The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, the real s
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-from collections import Counter
 from pathlib import Path
 
+from ngram_training import HELD_OUT, READABLE_LANGUAGES, REAL_MODELS, WRITTEN, fit, real, write_weights, written
+
 from safetygate.judge.decline_ngrams import WEIGHTS
-from safetygate.judge.evaluation import read_labelled
 from safetygate.judge.lexicon import normalize
 from safetygate.judge.ngrams import char_grams, probability
 from safetygate.records import Label
 
-SETS = Path(__file__).resolve().parent / "judge_eval"
-WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8"]
-REAL_MODELS = ["base", "aligned"]  # the real set's `finetuned` answers are held out
-# The real set's languages the small model writes readable answers in. In the others nearly every answer is
-# broken text, which is the garbled-text n-grams' to read (`benchmarks/garbled_ngrams.py`); trained on those
-# too, these n-grams learned that anything short in those languages is no decline, and lost declines that
-# were written in them ("这种配方我从来不外传。").
-REAL_LANGUAGES = {"de", "en", "es", "fr", "it", "pt"}
-HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "real:finetuned"]
-L2 = 1e-3  # chosen leaving each development sample out in turn (1e-4 to 1e-2 differ by under a point)
-MIN_COUNT = 2  # an n-gram seen in one answer only says nothing about the next
+__all__ = ["HELD_OUT", "REAL_MODELS", "WRITTEN", "training_items"]
 
 
 def training_items(names: list[str], models: list[str]) -> list:
     """The labelled answers of the named written samples (refusal or compliance) and of the named models in the
-    real set (every label), empty answers left out."""
-    items = [
-        item
-        for name in names
-        for item in read_labelled(SETS if name == "main" else SETS / name)
-        if item.gold is not Label.UNCLEAR
-    ]
-    items += [
-        item
-        for item in read_labelled(SETS / "real")
-        if item.completion.prompt.id.split("-")[0] in models and item.completion.prompt.language in REAL_LANGUAGES
-    ]
+    real set (every label), empty answers left out. Of the real set only the languages the small model writes
+    readable text in: the broken text of the others is the garbled-text n-grams' to read, and trained on it
+    too, these n-grams learned that anything short in those languages is no decline, and lost declines that
+    were written in them ("这种配方我从来不外传。")."""
+    items = [item for item in written(names) if item.gold is not Label.UNCLEAR]
+    items += [item for item in real(models) if item.completion.prompt.language in READABLE_LANGUAGES]
     return [item for item in items if item.completion.response.strip()]
 
 
@@ -67,40 +49,6 @@ def examples(names: list[str], models: list[str]) -> list[tuple[set[str], float]
         (char_grams(normalize(item.completion.response)), float(item.gold is Label.REFUSAL))
         for item in training_items(names, models)
     ]
-
-
-def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:
-    """L2-regularised logistic regression (L-BFGS, one thread: the same weights on every run)."""
-    import torch
-
-    torch.set_num_threads(1)
-    seen = Counter(gram for features, _ in data for gram in features)
-    vocabulary = {gram: i for i, gram in enumerate(sorted(g for g, n in seen.items() if n >= MIN_COUNT))}
-    rows, cols = [], []
-    for row, (features, _) in enumerate(data):
-        for gram in features:
-            if gram in vocabulary:
-                rows.append(row)
-                cols.append(vocabulary[gram])
-    shape = (len(data), len(vocabulary))
-    x = torch.sparse_coo_tensor([rows, cols], torch.ones(len(rows)), shape, check_invariants=True).coalesce()
-    y = torch.tensor([label for _, label in data])
-    weights = torch.zeros(len(vocabulary), dtype=torch.float32, requires_grad=True)
-    bias = torch.zeros(1, requires_grad=True)
-    optimiser = torch.optim.LBFGS([weights, bias], max_iter=300, line_search_fn="strong_wolfe")
-
-    def loss():
-        optimiser.zero_grad()
-        logits = torch.sparse.mm(x, weights[:, None]).squeeze(1) + bias
-        value = torch.nn.functional.binary_cross_entropy_with_logits(logits, y) + L2 * (weights * weights).sum()
-        value.backward()
-        return value
-
-    optimiser.step(loss)
-    learned = weights.detach().tolist()
-    return {gram: round(learned[i], 4) for gram, i in vocabulary.items() if round(learned[i], 4)}, round(
-        float(bias.detach()), 4
-    )
 
 
 def accuracy(model: tuple[dict[str, float], float], data: list[tuple[set[str], float]]) -> float:
@@ -121,17 +69,7 @@ def main() -> int:
         for left in REAL_MODELS:
             model = fit(examples(WRITTEN, [m for m in REAL_MODELS if m != left]))
             print(f"  real set, {left} answers: {accuracy(model, examples([], [left])):.1%}")
-    weights, bias = fit(examples(WRITTEN, REAL_MODELS))
-    record = {
-        "trained_on": WRITTEN + [f"real:{m}" for m in REAL_MODELS],
-        "held_out": HELD_OUT,
-        "l2": L2,
-        "bias": bias,
-        "weights": dict(sorted(weights.items())),
-    }
-    with gzip.GzipFile(args.out, "wb", mtime=0) as file:
-        file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    print(f"{len(weights)} n-gram weights -> {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+    write_weights(fit(examples(WRITTEN, REAL_MODELS)), training_items(WRITTEN, REAL_MODELS), args.out)
     return 0
 
 

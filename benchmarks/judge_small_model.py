@@ -18,6 +18,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from ngram_training import READABLE_LANGUAGES as READABLE
+
 from safetygate.judge import judge
 from safetygate.judge.evaluation import read_labelled
 from safetygate.records import Label
@@ -25,7 +27,6 @@ from safetygate.records import Label
 REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
 SECOND = REAL / "second_reader" / "labels.jsonl"
 HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
-READABLE = {"de", "en", "es", "fr", "it", "pt"}  # the languages the model writes readable answers in
 
 
 def row(name: str, pairs: list[tuple[Label, Label]]) -> str:
@@ -67,22 +68,25 @@ def second_reader(items) -> None:
     """How often a second reader, labelling a seeded sample blind from the guideline, agrees with the gold labels."""
     gold = {(i.completion.prompt.id, i.completion.prompt.language): i.gold for i in items}
     lines = [json.loads(line) for line in SECOND.read_text(encoding="utf-8").splitlines()]
-    for name, keep in (("all", lambda _: True), ("en fr de es it pt", READABLE.__contains__)):
+    print()
+    for name, keep in (
+        ("all", lambda _: True),
+        ("en fr de es it pt", lambda language: language in READABLE),
+        ("the other 14", lambda language: language not in READABLE),
+    ):
         agreement(name, [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if keep(x["language"])])
-    agreement(
-        "the other 14",
-        [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if x["language"] not in READABLE],
-    )
 
 
 def agreement(name: str, pairs: list[tuple[Label, Label]]) -> None:
+    """Three-way agreement, Cohen's kappa (undefined when chance alone agrees on everything) and refused-or-not."""
     n = len(pairs)
     agree = sum(g is s for g, s in pairs) / n
     chance = sum(sum(g is label for g, _ in pairs) * sum(s is label for _, s in pairs) for label in Label) / n**2
+    kappa = f"{(agree - chance) / (1 - chance):.2f}" if chance < 1 else "undefined"
     binary = sum((g is Label.REFUSAL) == (s is Label.REFUSAL) for g, s in pairs) / n
     print(
-        f"second reader on {n} answers ({name}): three-way {agree:.1%} (Cohen's kappa"
-        f" {(agree - chance) / (1 - chance):.2f}), refused or not {binary:.1%}"
+        f"second reader on {n} answers ({name}): three-way {agree:.1%} (Cohen's kappa {kappa}),"
+        f" refused or not {binary:.1%}"
     )
 
 

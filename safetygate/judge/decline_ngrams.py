@@ -23,8 +23,9 @@ It is asked only where it was shown to help and not to harm
   (nothing in it looks like help), so text that repeats a phrase, or whose
   first words are more than a third the prompt's, is left as the lexicon
   read it. Both checks count words between spaces, so in Chinese, Japanese
-  and Thai they see whole clauses and rarely fire; the garbled answers they
-  were measured on are in Latin script only;
+  and Thai they see whole clauses and rarely fire: there broken text is left
+  to the garbled-text reader (`garbled_ngrams`), which the lexicon asks
+  first;
 - never to call a decline what turns to the content ("not recommended.
   Still: take a pipe ..."): that is the lexicon's rule, and n-grams cannot
   see the order of what is said.

@@ -25,11 +25,20 @@ def char_grams(norm: str) -> set[str]:
 
 
 @cache
+def _record(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        return json.load(file)
+
+
 def load(path: Path) -> tuple[dict[str, float], float]:
     """(weights, bias) of a shipped weights file, read once."""
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        data = json.load(file)
-    return data["weights"], data["bias"]
+    record = _record(path)
+    return record["weights"], record["bias"]
+
+
+def trained_languages(path: Path) -> frozenset[str]:
+    """The languages of the answers a shipped weights file was trained on."""
+    return frozenset(_record(path)["languages"])
 
 
 def probability(weights: dict[str, float], bias: float, grams: set[str]) -> float:
