@@ -88,11 +88,11 @@ def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
 
 def test_fluent_held_out_answers_are_read_as_broken_within_their_budgets():
     # Written answers the reader never saw, in 20 languages: none in four samples (fluent2: everyday help, half
-    # of it opening with "¡Claro!" and the like), 11 of plain7's (one-word refusals, questions asked back), 5 of
+    # of it opening with "¡Claro!" and the like), 11 of plain7's (one-word refusals, questions asked back), 4 of
     # plain9's (short answers, bracketed placeholders).
     assert broken_reads(("heldout", "plain2", "plain5", "fluent2")) == 0
     assert broken_reads(("plain7",)) <= 11
-    assert broken_reads(("plain9",)) <= 5
+    assert broken_reads(("plain9",)) <= 4
 
 
 def test_the_weights_were_trained_on_development_answers_only():

@@ -35,7 +35,7 @@ WEIGHTS = Path(__file__).parent / "garbled_ngrams.json.gz"
 # of training in turn (`benchmarks/garbled_ngrams.py --check`): at 0.6 the n-grams flagged 74% of one model's
 # unclear answers when trained on the other's, and 8 of the written samples' 2,200 fluent answers when each
 # sample was left out (short declines: "それは無理な相談ですね。日本だと作った時点でアウトです。"); at 0.5,
-# 77% and 22. As shipped, the same check gives 77% and 7 of 2,400.
+# 77% and 22. As shipped, the same check gives 76% and 16 of 2,800 (with `fluent`).
 BAR = 0.6
 # In fewer characters a terse decline ("这种配方我从来不外传。", "Nope.") and broken text look alike; the small
 # model's broken answers in the development part are longer (95% of them 24 characters or more). Counted in
