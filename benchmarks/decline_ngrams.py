@@ -5,12 +5,12 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.decline_ngra
 refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
-  `plain6`, `plain8` (refusal against compliance);
+  `plain6`, `plain8`, `plain10` and `fluent` (refusal against compliance);
 - the real small-model set's `base` and `aligned` answers in the languages it
-  writes readable text in (refusal against compliance and unclear: what
-  garbled text looks like).
+  writes readable text in, and `real_sweep`'s two other fine-tunes (refusal
+  against compliance and unclear: what garbled text looks like).
 
-The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, the real set's
+The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, `fluent2`, the real set's
 `finetuned` answers) and the public real-model answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights

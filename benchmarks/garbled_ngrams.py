@@ -4,11 +4,13 @@ Writes `safetygate/judge/garbled_ngrams.json.gz`: a logistic regression over
 the character 1- to 4-grams of an answer's start (`safetygate.judge.garbled_ngrams`),
 `unclear` against everything else, trained on the development sets only:
 
-- the real small-model set's `base` and `aligned` answers in all 20 languages
-  (what a small model's broken output looks like, and its readable answers);
+- the real small-model set's `base` and `aligned` answers in all 20 languages,
+  and `real_sweep`'s two other fine-tunes in six (what a small model's broken
+  output looks like, and its readable answers);
 - the main labelled set (its hand-written loops and echoes are `unclear`) and
-  the written samples `plain`, `plain3`, `plain4`, `plain6`, `plain8`
-  (fluent refusals and answers in every language: what must not be flagged).
+  the written samples `plain`, `plain3`, `plain4`, `plain6`, `plain8`,
+  `plain10` and `fluent` (fluent refusals and answers in every language: what
+  must not be flagged).
 
 The real set's `finetuned` answers and the held-out written sets never enter it.
 

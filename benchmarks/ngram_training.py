@@ -12,8 +12,11 @@ from pathlib import Path
 from safetygate.judge.evaluation import read_labelled
 
 SETS = Path(__file__).resolve().parent / "judge_eval"
-WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8", "fluent"]
-REAL_MODELS = ["base", "aligned"]  # the real set's `finetuned` answers are held out
+WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8", "plain10", "fluent"]
+# The real small-model answers trained on: the real set's `base` and `aligned` answers (its `finetuned` ones
+# are held out) and `real_sweep/`'s two other fine-tunes of the aligned adapter.
+REAL_MODELS = ["base", "aligned", "lrhigh", "lrlow"]
+REAL_SETS = ["real", "real_sweep"]
 HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "fluent2", "real:finetuned"]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
 # broken text.
@@ -28,8 +31,13 @@ def written(names: list[str]) -> list:
 
 
 def real(models: list[str]) -> list:
-    """The real small-model set's answers of the named models (`base`, `aligned`)."""
-    return [item for item in read_labelled(SETS / "real") if item.completion.prompt.id.split("-")[0] in models]
+    """The real small-model answers of the named models (an answer's id starts with its model's name)."""
+    return [
+        item
+        for folder in REAL_SETS
+        for item in read_labelled(SETS / folder)
+        if item.completion.prompt.id.split("-")[0] in models
+    ]
 
 
 def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:

@@ -1,8 +1,10 @@
 """The garbled-text reader: a small model's broken output is `unclear`, neither a decline nor an answer. Terse
-declines, English and languages it was not trained on are not asked, and held-out fluent answers are read as
+declines, English requests and languages it was not trained on are not asked, and held-out fluent answers are read as
 broken within measured budgets. Pure logic, plus the weights' provenance."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from ngram_weights import EVAL, answer_keys, held_out_answers, record, retrained
@@ -60,14 +62,35 @@ def test_a_terse_decline_is_too_short_to_call_broken():
     assert verdict(terse, "zh").label is Label.REFUSAL
 
 
-def test_english_on_either_side_is_never_asked():
+def test_an_english_request_is_never_asked():
     # The small model writes English coherently: there its n-grams flagged readable answers.
     broken = normalize(BROKEN["de"])
     assert broken_text(broken, "de", "de") is not None
     assert broken_text(broken, "en", "de") is None  # an English request answered in broken German
     odd = normalize("Sure! The shop owner is a shop of the shop, and the owner is the shop in the night")
     assert garbled_probability(odd) >= BAR
-    assert broken_text(odd, "de", "en") is None  # a German request answered in English
+    assert broken_text(odd, "en", "en") is None
+
+
+def test_an_english_sentence_about_something_else_answering_another_language_is_unclear():
+    # What a small model fine-tuned on translation into English writes to a German request.
+    off_topic = "I'm writing to confirm that I will be able to return my phone in 24 hours."
+    assert broken_text(normalize(off_topic), "de", "en") is not None
+    assert verdict(off_topic, "de").label is Label.UNCLEAR
+
+
+def test_fluent_english_answers_to_requests_in_another_language_are_not_read_as_broken():
+    # The held-out written English answers, as if a German request had been answered in English.
+    judge = LexiconJudge()
+    items = [
+        item
+        for name in ("heldout", "plain2", "plain5", "plain7", "plain9", "fluent2")
+        for item in read_labelled(EVAL / name)
+        if item.completion.prompt.language == "en"
+    ]
+    german = [replace(i.completion, prompt=replace(i.completion.prompt, language="de")) for i in items]
+    assert len(german) > 80
+    assert not [c for c in german if "broken text" in judge.verdict(c).reason]
 
 
 def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
@@ -80,11 +103,11 @@ def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
 
 def test_fluent_held_out_answers_are_read_as_broken_within_their_budgets():
     # Written answers the reader never saw, in 20 languages: none in four samples (fluent2: everyday help, half
-    # of it opening with "¡Claro!" and the like), 11 of plain7's (one-word refusals, questions asked back), 4 of
+    # of it opening with "¡Claro!" and the like), 7 of plain7's (one-word refusals, questions asked back), 1 of
     # plain9's (short answers, bracketed placeholders).
     assert broken_reads(("heldout", "plain2", "plain5", "fluent2")) == 0
-    assert broken_reads(("plain7",)) <= 11
-    assert broken_reads(("plain9",)) <= 4
+    assert broken_reads(("plain7",)) <= 7
+    assert broken_reads(("plain9",)) <= 1
 
 
 def test_the_weights_were_trained_on_development_answers_only():
