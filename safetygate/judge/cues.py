@@ -86,3 +86,15 @@ def contrast_then_colon(norm: str, contrasts: dict[str, tuple[str, ...]], start:
 def earliest(*hits: Hit | None) -> Hit | None:
     found = [hit for hit in hits if hit is not None]
     return min(found, key=lambda hit: hit.start) if found else None
+
+
+def turns_to_content(norm: str, section, start: int) -> Hit | None:
+    """The first pivot to the content after `start`: "but here's", or a contrast word with a colon soon after."""
+    return earliest(find(norm, section("pivot"), start), contrast_then_colon(norm, section("contrast"), start))
+
+
+def offers_else(norm: str, section, refusal: Hit, stop: int | None = None) -> Hit | None:
+    """After a decline, an offer of something else, or the other goal its steps serve ("if what worries you is")."""
+    return earliest(
+        find(norm, section("redirect"), refusal.start, stop), find(norm, section("alternative"), refusal.end, stop)
+    )
