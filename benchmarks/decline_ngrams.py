@@ -10,7 +10,7 @@ refusal against everything else, trained on the development sets only:
   writes readable text in, and `real_sweep`'s two other fine-tunes (refusal
   against compliance and unclear: what garbled text looks like).
 
-The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, `fluent2`, the real set's
+The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, `plain11`, `fluent2`, the real set's
 `finetuned` answers) and the public real-model answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights

@@ -17,7 +17,7 @@ WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8", "plain10", "
 # are held out) and `real_sweep/`'s two other fine-tunes of the aligned adapter.
 REAL_MODELS = ["base", "aligned", "lrhigh", "lrlow"]
 REAL_SETS = ["real", "real_sweep"]
-HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "fluent2", "real:finetuned"]
+HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "plain11", "fluent2", "real:finetuned"]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
 # broken text.
 READABLE_LANGUAGES = {"de", "en", "es", "fr", "it", "pt"}
