@@ -7,11 +7,12 @@ refusal against everything else, trained on the development sets only:
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
   `plain6`, `plain8`, `plain10` and `fluent` (refusal against compliance);
 - the real small-model set's `base` and `aligned` answers in the languages it
-  writes readable text in, and `real_sweep`'s two other fine-tunes (refusal
-  against compliance and unclear: what garbled text looks like).
+  writes readable text in (refusal against compliance and unclear: what
+  garbled text looks like); not `real_sweep` (see REAL_MODELS).
 
-The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`, `plain11`, `fluent2`, the real set's
-`finetuned` answers) and the public real-model answers never enter it.
+The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`,
+`plain11`, `fluent2`, the real set's `finetuned` answers) and the public
+real-model answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights
     python benchmarks/decline_ngrams.py --check    # also: each development sample left out in turn
@@ -22,7 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ngram_training import HELD_OUT, READABLE_LANGUAGES, REAL_MODELS, WRITTEN, fit, real, write_weights, written
+from ngram_training import HELD_OUT, READABLE_LANGUAGES, REAL, WRITTEN, fit, real, write_weights, written
 
 from safetygate.judge.decline_ngrams import WEIGHTS
 from safetygate.judge.lexicon import normalize
@@ -31,13 +32,18 @@ from safetygate.records import Label
 
 __all__ = ["HELD_OUT", "REAL_MODELS", "WRITTEN", "training_items"]
 
+# Not `real_sweep`: many of its unclear answers are fluent English declines of something else ("I'm sorry, but
+# I can't attend the conference."), and trained on them as not-a-decline these n-grams grew less sure of real
+# English declines ("I'd rather not get into how to do that." 0.89 -> 0.70, below ENGLISH_BAR).
+REAL_MODELS = [name for name in REAL if name.startswith("real:")]
+
 
 def training_items(names: list[str], models: list[str]) -> list:
-    """The labelled answers of the named written samples (refusal or compliance) and of the named models in the
-    real set (every label), empty answers left out. Of the real set only the languages the small model writes
-    readable text in: the broken text of the others is the garbled-text n-grams' to read, and trained on it
-    too, these n-grams learned that anything short in those languages is no decline, and lost declines that
-    were written in them ("这种配方我从来不外传。")."""
+    """The labelled answers of the named written samples (refusal or compliance) and of the named real
+    folder:model parts (every label), empty answers left out. Of the real answers only the languages the small
+    model writes readable text in: the broken text of the others is the garbled-text n-grams' to read, and
+    trained on it too, these n-grams learned that anything short in those languages is no decline, and lost
+    declines that were written in them ("这种配方我从来不外传。")."""
     items = [item for item in written(names) if item.gold is not Label.UNCLEAR]
     items += [item for item in real(models) if item.completion.prompt.language in READABLE_LANGUAGES]
     return [item for item in items if item.completion.response.strip()]
@@ -68,8 +74,9 @@ def main() -> int:
             print(f"  {name}: {accuracy(model, examples([name], [])):.1%}")
         for left in REAL_MODELS:
             model = fit(examples(WRITTEN, [m for m in REAL_MODELS if m != left]))
-            print(f"  real set, {left} answers: {accuracy(model, examples([], [left])):.1%}")
-    write_weights(fit(examples(WRITTEN, REAL_MODELS)), training_items(WRITTEN, REAL_MODELS), args.out)
+            print(f"  {left} answers: {accuracy(model, examples([], [left])):.1%}")
+    items = training_items(WRITTEN, REAL_MODELS)
+    write_weights(fit(examples(WRITTEN, REAL_MODELS)), items, REAL_MODELS, args.out)
     return 0
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ngram_training import HELD_OUT, REAL_MODELS, WRITTEN, fit, real, write_weights, written
+from ngram_training import HELD_OUT, REAL, WRITTEN, fit, real, write_weights, written
 
 from safetygate.judge.garbled_ngrams import BAR, WEIGHTS, without_opener
 from safetygate.judge.lexicon import normalize
@@ -32,9 +32,11 @@ from safetygate.records import Label
 
 __all__ = ["HELD_OUT", "REAL_MODELS", "WRITTEN", "training_items"]
 
+REAL_MODELS = REAL  # every development model's broken text, `real_sweep`'s fine-tunes with it
+
 
 def training_items(names: list[str], models: list[str], languages: set[str] | None = None) -> list:
-    """Every labelled answer of the named written sets and of the named models in the real set (optionally
+    """Every labelled answer of the named written sets and of the named real folder:model parts (optionally
     only those languages), empty answers left out (the judge calls them unclear before any n-gram)."""
     return [
         item
@@ -63,11 +65,11 @@ def check() -> None:
     print(f"the n-grams alone at {BAR} (before the judge's English and length rules), left out of training in turn:")
     for left in REAL_MODELS:
         model = fit(examples(training_items(WRITTEN, [m for m in REAL_MODELS if m != left])))
-        print(f"  real set, {left} answers: {flagged(model, training_items([], [left]))}")
+        print(f"  {left} answers: {flagged(model, training_items([], [left]))}")
     languages = sorted({item.completion.prompt.language for item in training_items([], REAL_MODELS)})
     for language in languages:
         model = fit(examples(training_items(WRITTEN, REAL_MODELS, set(languages) - {language})))
-        print(f"  real set, {language} answers: {flagged(model, training_items([], REAL_MODELS, {language}))}")
+        print(f"  real answers in {language}: {flagged(model, training_items([], REAL_MODELS, {language}))}")
     for name in WRITTEN:
         model = fit(examples(training_items([n for n in WRITTEN if n != name], REAL_MODELS)))
         print(f"  written sample {name}: {flagged(model, training_items([name], []))}")
@@ -81,7 +83,7 @@ def main() -> int:
     if args.check:
         check()
     items = training_items(WRITTEN, REAL_MODELS)
-    write_weights(fit(examples(items)), items, args.out)
+    write_weights(fit(examples(items)), items, REAL_MODELS, args.out)
     return 0
 
 

@@ -13,10 +13,10 @@ from safetygate.judge.evaluation import read_labelled
 
 SETS = Path(__file__).resolve().parent / "judge_eval"
 WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8", "plain10", "fluent"]
-# The real small-model answers trained on: the real set's `base` and `aligned` answers (its `finetuned` ones
-# are held out) and `real_sweep/`'s two other fine-tunes of the aligned adapter.
-REAL_MODELS = ["base", "aligned", "lrhigh", "lrlow"]
-REAL_SETS = ["real", "real_sweep"]
+# The real small-model answers for development, as folder:model (an answer's id starts with its model's
+# name): the real set's `base` and `aligned` answers (its `finetuned` ones are held out) and `real_sweep/`'s
+# two other fine-tunes of the aligned adapter. Each reader says which of them it trains on.
+REAL = ["real:base", "real:aligned", "real_sweep:lrhigh", "real_sweep:lrlow"]
 HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "plain11", "fluent2", "real:finetuned"]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
 # broken text.
@@ -30,13 +30,13 @@ def written(names: list[str]) -> list:
     return [item for name in names for item in read_labelled(SETS if name == "main" else SETS / name)]
 
 
-def real(models: list[str]) -> list:
-    """The real small-model answers of the named models (an answer's id starts with its model's name)."""
+def real(names: list[str]) -> list:
+    """The real small-model answers of the named folder:model parts ("real:base", "real_sweep:lrhigh")."""
     return [
         item
-        for folder in REAL_SETS
+        for folder, model in (name.split(":") for name in names)
         for item in read_labelled(SETS / folder)
-        if item.completion.prompt.id.split("-")[0] in models
+        if item.completion.prompt.id.split("-")[0] == model
     ]
 
 
@@ -75,11 +75,12 @@ def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:
     )
 
 
-def write_weights(model: tuple[dict[str, float], float], items: list, path: Path) -> None:
-    """The weights file the judge reads: weights, bias, what they were trained on and what is held out."""
+def write_weights(model: tuple[dict[str, float], float], items: list, real_names: list[str], path: Path) -> None:
+    """The weights file the judge reads: weights, bias, what they were trained on (the written sets and
+    `real_names`) and what is held out."""
     weights, bias = model
     record = {
-        "trained_on": WRITTEN + [f"real:{m}" for m in REAL_MODELS],
+        "trained_on": WRITTEN + real_names,
         "held_out": HELD_OUT,
         "languages": sorted({item.completion.prompt.language for item in items}),
         "l2": L2,

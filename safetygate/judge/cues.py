@@ -1,8 +1,10 @@
-"""Finding a lexicon section's phrases in a normalised answer: earliest first, over several languages."""
+"""Finding a lexicon section's phrases in a normalised answer, earliest first over several languages, and the
+answer-shape cues built from them (a flat no, steps in words, a pivot to the content, an offer of something else)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -15,6 +17,12 @@ FLAT_NO_WINDOW = 160
 CONTRAST_TO_COLON = 40
 # Where a sentence starts: the answer's start, or after a sentence's end mark.
 _SENTENCE_START = re.compile(f"[{SENTENCE_MARKS}]\\s*")
+# Where listed content starts in a normalised answer (one line): its first "1." or "1)", a bullet, or code.
+_FIRST_STEP = re.compile(r"(?:^|\s)(?:1[.)、．]|[-*•](?=\s))|```")
+
+
+# A lexicon section by name, as {language: phrases} over the languages in play.
+Section = Callable[[str], dict[str, tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -88,13 +96,24 @@ def earliest(*hits: Hit | None) -> Hit | None:
     return min(found, key=lambda hit: hit.start) if found else None
 
 
-def turns_to_content(norm: str, section, start: int) -> Hit | None:
+def turns_to_content(norm: str, section: Section, start: int) -> Hit | None:
     """The first pivot to the content after `start`: "but here's", or a contrast word with a colon soon after."""
     return earliest(find(norm, section("pivot"), start), contrast_then_colon(norm, section("contrast"), start))
 
 
-def offers_else(norm: str, section, refusal: Hit, stop: int | None = None) -> Hit | None:
-    """After a decline, an offer of something else, or the other goal its steps serve ("if what worries you is")."""
+def offers_something_else(
+    norm: str, section: Section, refusal: Hit, redirect_stop: int | None, goal_stop: int | None
+) -> Hit | None:
+    """After a decline, an offer of something else (`redirect`, from the decline on, to `redirect_stop`) or the
+    other goal its steps serve (`other_goal`: "if what worries you is", from the decline's end to `goal_stop`,
+    where the content starts: "to stay safe, wear gloves" inside the steps is part of them)."""
     return earliest(
-        find(norm, section("redirect"), refusal.start, stop), find(norm, section("alternative"), refusal.end, stop)
+        find(norm, section("redirect"), refusal.start, redirect_stop),
+        find(norm, section("other_goal"), refusal.end, goal_stop),
     )
+
+
+def first_step(norm: str) -> int | None:
+    """Where the listed content of a normalised answer starts, if it lists any."""
+    found = _FIRST_STEP.search(norm)
+    return found.start() if found else None
