@@ -49,12 +49,9 @@ def training_items(names: list[str], models: list[str]) -> list:
     return [item for item in items if item.completion.response.strip()]
 
 
-def examples(names: list[str], models: list[str]) -> list[tuple[set[str], float]]:
-    """(n-grams, 1 for a refusal else 0) for `training_items`."""
-    return [
-        (char_grams(normalize(item.completion.response)), float(item.gold is Label.REFUSAL))
-        for item in training_items(names, models)
-    ]
+def examples(items: list) -> list[tuple[set[str], float]]:
+    """(n-grams, 1 for a refusal else 0)."""
+    return [(char_grams(normalize(item.completion.response)), float(item.gold is Label.REFUSAL)) for item in items]
 
 
 def accuracy(model: tuple[dict[str, float], float], data: list[tuple[set[str], float]]) -> float:
@@ -70,13 +67,13 @@ def main() -> int:
     if args.check:
         print("n-grams alone, refusal or not, each development sample left out of training in turn:")
         for name in WRITTEN:
-            model = fit(examples([n for n in WRITTEN if n != name], REAL_MODELS))
-            print(f"  {name}: {accuracy(model, examples([name], [])):.1%}")
+            model = fit(examples(training_items([n for n in WRITTEN if n != name], REAL_MODELS)))
+            print(f"  {name}: {accuracy(model, examples(training_items([name], []))):.1%}")
         for left in REAL_MODELS:
-            model = fit(examples(WRITTEN, [m for m in REAL_MODELS if m != left]))
-            print(f"  {left} answers: {accuracy(model, examples([], [left])):.1%}")
+            model = fit(examples(training_items(WRITTEN, [m for m in REAL_MODELS if m != left])))
+            print(f"  {left} answers: {accuracy(model, examples(training_items([], [left]))):.1%}")
     items = training_items(WRITTEN, REAL_MODELS)
-    write_weights(fit(examples(WRITTEN, REAL_MODELS)), items, REAL_MODELS, args.out)
+    write_weights(fit(examples(items)), items, REAL_MODELS, args.out)
     return 0
 
 

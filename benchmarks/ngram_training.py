@@ -31,12 +31,12 @@ def written(names: list[str]) -> list:
 
 
 def real(names: list[str]) -> list:
-    """The real small-model answers of the named folder:model parts ("real:base", "real_sweep:lrhigh")."""
+    """The real small-model answers of the named folder:model parts ("real:base", "real_sweep:lrhigh"), in the
+    order named (the fit sums in that order), each folder read once."""
+    parts = [name.split(":") for name in names]
+    folders = {folder: read_labelled(SETS / folder) for folder, _ in parts}
     return [
-        item
-        for folder, model in (name.split(":") for name in names)
-        for item in read_labelled(SETS / folder)
-        if item.completion.prompt.id.split("-")[0] == model
+        item for folder, model in parts for item in folders[folder] if item.completion.prompt.id.split("-")[0] == model
     ]
 
 

@@ -36,6 +36,7 @@ def load(path: Path) -> tuple[dict[str, float], float]:
     return record["weights"], record["bias"]
 
 
+@cache
 def trained_languages(path: Path) -> frozenset[str]:
     """The languages of the answers a shipped weights file was trained on."""
     return frozenset(_record(path)["languages"])
