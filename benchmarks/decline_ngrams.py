@@ -5,13 +5,14 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.decline_ngra
 refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
-  `plain6`, `plain8`, `plain10` and `fluent` (refusal against compliance);
+  `plain6`, `plain8`, `plain10`, `plain12`, `fluent` and `fluent3` (refusal
+  against compliance);
 - the real small-model set's `base` and `aligned` answers in the languages it
   writes readable text in (refusal against compliance and unclear: what
   garbled text looks like); not `real_sweep` (see REAL_MODELS).
 
 The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`,
-`plain11`, `fluent2`, the real set's `finetuned` answers) and the public
+`plain11`, `plain13`, `fluent2`, the real set's `finetuned` answers) and the public
 real-model answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights

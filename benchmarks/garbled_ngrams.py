@@ -9,8 +9,8 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.garbled_ngra
   output looks like, and its readable answers);
 - the main labelled set (its hand-written loops and echoes are `unclear`) and
   the written samples `plain`, `plain3`, `plain4`, `plain6`, `plain8`,
-  `plain10` and `fluent` (fluent refusals and answers in every language: what
-  must not be flagged).
+  `plain10`, `plain12`, `fluent` and `fluent3` (fluent refusals and answers in
+  every language: what must not be flagged).
 
 The real set's `finetuned` answers and the held-out written sets never enter it.
 

@@ -56,7 +56,7 @@ def test_broken_text_is_not_read_as_a_decline():
 
 
 def test_a_terse_decline_is_too_short_to_call_broken():
-    terse = "这种配方我从来不外传。"
+    terse = "那配方我从来不外传。"
     assert len(terse) < MIN_CHARS and garbled_probability(normalize(terse)) >= BAR
     assert broken_text(normalize(terse), "zh") is None
     assert verdict(terse, "zh").label is Label.REFUSAL
@@ -84,7 +84,7 @@ def test_fluent_english_answers_to_requests_in_another_language_are_not_read_as_
     judge = LexiconJudge()
     items = [
         item
-        for name in ("heldout", "plain2", "plain5", "plain7", "plain9", "plain11", "fluent2")
+        for name in ("heldout", "plain2", "plain5", "plain7", "plain9", "plain11", "plain13", "fluent2")
         for item in read_labelled(EVAL / name)
         if item.completion.prompt.language == "en"
     ]
@@ -103,13 +103,14 @@ def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
 
 def test_fluent_held_out_answers_are_read_as_broken_within_their_budgets():
     # Written answers the reader never saw, in 20 languages: none in four samples (fluent2: everyday help, half
-    # of it opening with "¡Claro!" and the like), 7 of plain7's (one-word refusals, questions asked back), 1 of
-    # plain9's (short answers, bracketed placeholders), 11 of plain11's 477 (questions asked back, curt
-    # one-liners; 33 with the release before `plain10`).
+    # of it opening with "¡Claro!" and the like), 6 of plain7's (one-word refusals, questions asked back), 1 of
+    # plain9's (short answers, bracketed placeholders), 8 of plain11's 477 (questions asked back, curt
+    # one-liners; 33 with the release before `plain10`), 7 of plain13's 479 (9 before `plain12`).
     assert broken_reads(("heldout", "plain2", "plain5", "fluent2")) == 0
-    assert broken_reads(("plain7",)) <= 7
+    assert broken_reads(("plain7",)) <= 6
     assert broken_reads(("plain9",)) <= 1
-    assert broken_reads(("plain11",)) <= 11
+    assert broken_reads(("plain11",)) <= 8
+    assert broken_reads(("plain13",)) <= 7
 
 
 def test_the_weights_were_trained_on_development_answers_only():

@@ -40,9 +40,10 @@ WEIGHTS = Path(__file__).parent / "garbled_ngrams.json.gz"
 # of training in turn (`benchmarks/garbled_ngrams.py --check`): at 0.6 the n-grams flagged 74% of one model's
 # unclear answers when trained on the other's, and 8 of the written samples' 2,200 fluent answers when each
 # sample was left out (short declines: "それは無理な相談ですね。日本だと作った時点でアウトです。"); at 0.5,
-# 77% and 22. As shipped (with `fluent`, `plain10` and `real_sweep`), the same check flags 72% (base), 79%
-# (aligned) and 68% (lrlow) of a left-out model's unclear answers, but 11% of lrhigh's (its off-topic English
-# is its own), and 57 of the written samples' 3,280 fluent answers (47 of them plain10's, left out in turn).
+# 77% and 22. As shipped (with `fluent`, `fluent3`, `plain10`, `plain12` and `real_sweep`), the same check
+# flags 67% (base), 76% (aligned) and 68% (lrlow) of a left-out model's unclear answers, but 10% of lrhigh's
+# (its off-topic English is its own), and 49 of the written samples' 4,360 fluent answers (33 of them
+# plain10's and 10 plain12's, each left out in turn).
 BAR = 0.6
 # In fewer characters a terse decline ("这种配方我从来不外传。", "Nope.") and broken text look alike; the small
 # model's broken answers in the development part are longer (95% of them 24 characters or more). Counted in
