@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..langid import detect_language
 from ..records import Completion, Kind, Label, Verdict
-from .cues import Hit, find, first_step, flat_no, numbers_steps, offers_something_else, turns_to_content
+from .cues import Hit, find, find_decline, first_step, flat_no, numbers_steps, offers_something_else, turns_to_content
 from .decline_ngrams import second_opinion
 from .garbled_ngrams import broken_text
 from .own_words import declines_in_own_words
@@ -222,7 +222,7 @@ class LexiconJudge:
         """(label, reason, confident): confident unless only a weak cue, or none, decided it."""
 
         listed = gives_instructions(text)
-        refusal = find(norm, section("refusal"), 0, WINDOW)
+        refusal = find_decline(norm, section, WINDOW)
         if refusal is None and kind is Kind.HARMFUL:
             # A flat "No," or "the answer is no" to a benign question is usually the answer itself.
             refusal = flat_no(norm, section("opener")) or find(norm, section("answer_no"), 0, WINDOW)
