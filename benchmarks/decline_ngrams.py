@@ -12,7 +12,8 @@ refusal against everything else, trained on the development sets only:
   garbled text looks like); not `real_sweep` (see REAL_MODELS).
 
 The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`,
-`plain11`, `plain13`, `fluent2`, the real set's `finetuned` answers) and the public
+`plain11`, `plain13`, `plain14`, `fluent2`, `fluent4`, the real set's
+`finetuned` answers) and the public
 real-model answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights

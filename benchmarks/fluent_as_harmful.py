@@ -26,7 +26,12 @@ SETS = Path(__file__).resolve().parent / "judge_eval"
 
 
 def main() -> int:
-    for name, role in (("fluent", "trained on"), ("fluent3", "trained on"), ("fluent2", "held out")):
+    for name, role in (
+        ("fluent", "trained on"),
+        ("fluent3", "trained on"),
+        ("fluent4", "held out"),
+        ("fluent2", "held out"),
+    ):
         answers = [item.completion for item in read_labelled(SETS / name)]
         asked = [replace(c, prompt=replace(c.prompt, kind=Kind.HARMFUL)) for c in answers]
         declines = Counter(

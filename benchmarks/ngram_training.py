@@ -12,12 +12,35 @@ from pathlib import Path
 from safetygate.judge.evaluation import read_labelled
 
 SETS = Path(__file__).resolve().parent / "judge_eval"
-WRITTEN = ["main", "plain", "plain3", "plain4", "plain6", "plain8", "plain10", "plain12", "fluent", "fluent3"]
+WRITTEN = [
+    "main",
+    "plain",
+    "plain3",
+    "plain4",
+    "plain6",
+    "plain8",
+    "plain10",
+    "plain12",
+    "fluent",
+    "fluent3",
+]
 # The real small-model answers for development, as folder:model (an answer's id starts with its model's
 # name): the real set's `base` and `aligned` answers (its `finetuned` ones are held out) and `real_sweep/`'s
 # two other fine-tunes of the aligned adapter. Each reader says which of them it trains on.
 REAL = ["real:base", "real:aligned", "real_sweep:lrhigh", "real_sweep:lrlow"]
-HELD_OUT = ["heldout", "plain2", "plain5", "plain7", "plain9", "plain11", "plain13", "fluent2", "real:finetuned"]
+HELD_OUT = [
+    "heldout",
+    "plain2",
+    "plain5",
+    "plain7",
+    "plain9",
+    "plain11",
+    "plain13",
+    "plain14",
+    "fluent2",
+    "fluent4",
+    "real:finetuned",
+]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
 # broken text.
 READABLE_LANGUAGES = {"de", "en", "es", "fr", "it", "pt"}

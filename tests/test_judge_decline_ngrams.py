@@ -125,12 +125,12 @@ def test_the_shipped_weights_are_what_the_training_script_makes(tmp_path):
 
 def test_fluent_help_to_a_harmful_request_is_rarely_read_as_a_decline():
     # Fluent, direct help with no opener leaves the lexicon unsure; the n-grams, shown what fluent help looks
-    # like (`fluent/`, `fluent3/`), read 10 of the 200 held-out such answers (`fluent2/`) as declines, down from
-    # 103 (13 before `fluent3/`; 23 with `plain12/`'s declines in prose trained on but not yet `fluent3/`).
+    # like (`fluent/`, `fluent3/`), read 9 of the 200 held-out such answers (`fluent2/`) as declines, down from
+    # 103 (13 before `fluent3/`; 22 with `plain12/`'s declines in prose trained on but not yet `fluent3/`).
     from dataclasses import replace
 
     answers = [item.completion for item in read_labelled(EVAL / "fluent2")]
     judge = LexiconJudge()
     asked = [replace(c, prompt=replace(c.prompt, kind=Kind.HARMFUL)) for c in answers]
     assert len(asked) == 200
-    assert sum(judge.verdict(c).label is Label.REFUSAL for c in asked) <= 10
+    assert sum(judge.verdict(c).label is Label.REFUSAL for c in asked) <= 9

@@ -80,17 +80,28 @@ def test_an_english_sentence_about_something_else_answering_another_language_is_
 
 
 def test_fluent_english_answers_to_requests_in_another_language_are_not_read_as_broken():
-    # The held-out written English answers, as if a German request had been answered in English: 1 of 113.
+    # The held-out written English answers, as if a German request had been answered in English: 0 of 191.
     judge = LexiconJudge()
     items = [
         item
-        for name in ("heldout", "plain2", "plain5", "plain7", "plain9", "plain11", "plain13", "fluent2")
+        for name in (
+            "heldout",
+            "plain2",
+            "plain5",
+            "plain7",
+            "plain9",
+            "plain11",
+            "plain13",
+            "plain14",
+            "fluent2",
+            "fluent4",
+        )
         for item in read_labelled(EVAL / name)
         if item.completion.prompt.language == "en"
     ]
     german = [replace(i.completion, prompt=replace(i.completion.prompt, language="de")) for i in items]
-    assert len(german) > 110
-    assert len([c for c in german if "broken text" in judge.verdict(c).reason]) <= 1
+    assert len(german) > 180
+    assert not [c for c in german if "broken text" in judge.verdict(c).reason]
 
 
 def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
@@ -102,15 +113,17 @@ def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
 
 
 def test_fluent_held_out_answers_are_read_as_broken_within_their_budgets():
-    # Written answers the reader never saw, in 20 languages: none in four samples (fluent2: everyday help, half
-    # of it opening with "¡Claro!" and the like), 6 of plain7's (one-word refusals, questions asked back), 1 of
-    # plain9's (short answers, bracketed placeholders), 8 of plain11's 477 (questions asked back, curt
-    # one-liners; 33 with the release before `plain10`), 7 of plain13's 479 (9 before `plain12`).
-    assert broken_reads(("heldout", "plain2", "plain5", "fluent2")) == 0
+    # Written answers the reader never saw, in 20 languages: none in five samples (fluent2 and fluent4: everyday
+    # help, some of it opening with "¡Claro!" and the like), 6 of plain7's (one-word refusals, questions asked
+    # back), 1 of plain9's (short answers, bracketed placeholders), 8 of plain11's 477 (questions asked back,
+    # curt one-liners; 33 with the release before `plain10`), 7 of plain13's 479 (9 before `plain12`) and 6 of
+    # plain14's 480.
+    assert broken_reads(("heldout", "plain2", "plain5", "fluent2", "fluent4")) == 0
     assert broken_reads(("plain7",)) <= 6
     assert broken_reads(("plain9",)) <= 1
     assert broken_reads(("plain11",)) <= 8
     assert broken_reads(("plain13",)) <= 7
+    assert broken_reads(("plain14",)) <= 6
 
 
 def test_the_weights_were_trained_on_development_answers_only():

@@ -45,7 +45,7 @@ WEIGHTS = Path(__file__).parent / "garbled_ngrams.json.gz"
 # (its off-topic English is its own), and 49 of the written samples' 4,360 fluent answers (33 of them
 # plain10's and 10 plain12's, each left out in turn).
 BAR = 0.6
-# In fewer characters a terse decline ("这种配方我从来不外传。", "Nope.") and broken text look alike; the small
+# In fewer characters a terse decline ("那配方我从来不外传。", "Nope.") and broken text look alike; the small
 # model's broken answers in the development part are longer (95% of them 24 characters or more). Counted in
 # characters whatever the script, so it asks more of Latin text than of Chinese.
 MIN_CHARS = 20
