@@ -123,3 +123,30 @@ def test_grouped_query_attention_matches_sdpa_without_copying_the_cache(tmp_path
     prompts = [ids[mask.bool()].tolist() for ids, mask in zip(padded["input_ids"], padded["attention_mask"])]
     tokens = [greedy_decode(m, prompts, 16, {-1}, tokenizer.pad_token_id, 1 << 20) for m in models.values()]
     assert tokens[0] == tokens[1]
+
+
+def test_a_decoding_step_attends_in_row_chunks_with_the_same_result(monkeypatch):
+    """Rows of a left-padded batch attended in chunks, each from its own rows' first real position, in any row
+    order: the same output as one call over the whole padded cache."""
+    import torch
+
+    from safetygate.backends import attention
+
+    torch.manual_seed(0)
+    rows, heads, kv_heads, length, dim = 70, 4, 2, 40, 16
+    query = torch.randn(rows, heads, 1, dim)
+    key, value = torch.randn(rows, kv_heads, length, dim), torch.randn(rows, kv_heads, length, dim)
+    real = torch.randint(1, length + 1, (rows,))
+    real[:3] = torch.tensor([length, 2, 1])  # rows not sorted by length: a chunk spans long and short ones
+    mask = (torch.arange(length)[None, :] >= (length - real)[:, None])[:, None, None, :]
+    whole, _ = attention._attend(None, query, key, value, mask, None)
+    chunked, _ = attention.grouped_sdpa(None, query, key, value, mask)
+    assert chunked.shape == whole.shape == (rows, 1, heads, dim)
+    assert torch.allclose(chunked, whole, atol=1e-6)
+
+    calls = []
+    attend = attention._attend
+    monkeypatch.setattr(attention, "_attend", lambda *a: calls.append(a[2].shape) or attend(*a))
+    attention.grouped_sdpa(None, query, key, value, mask)
+    assert len(calls) == attention.DECODING_CHUNKS
+    assert min(shape[2] for shape in calls) < length  # a chunk of short rows read less than the whole cache

@@ -7,6 +7,14 @@ share a key/value head are folded into the query-length axis instead, so one
 SDPA call per key/value head reads the cache as it is: the same arithmetic,
 without the copy (1.2x to 1.8x faster decoding for SmolLM2-135M on 2 CPU cores,
 benchmarks/transformers_batching.py).
+
+In a decoding step on a CPU the rows are also attended in a few chunks, each
+reading the cache from its own rows' first real position: a batch's cache is
+padded to its longest prompt, and a step reads all of it, so short prompts
+beside a long one paid for its length. On the demo's 120 harmful prompts (43
+to 181 tokens, 47% of the cache padding) SmolLM2-135M wrote the same 7,301
+tokens in 24.7 s against 25.3 s (medians of 7 runs taken in turn, 2 cores,
+prompt reading included): about 4% off the writing.
 """
 
 from __future__ import annotations
@@ -14,7 +22,37 @@ from __future__ import annotations
 NAME = "safetygate_grouped_sdpa"
 
 
+DECODING_CHUNKS = 4
+MIN_CHUNK_ROWS = 16  # fewer rows than this are not worth an attention call of their own
+
+
 def grouped_sdpa(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **_):
+    batch, _, length, _ = query.shape
+    if length == 1 and attention_mask is not None and batch >= 2 * MIN_CHUNK_ROWS and query.device.type == "cpu":
+        return _by_row_chunks(module, query, key, value, attention_mask, scaling)
+    return _attend(module, query, key, value, attention_mask, scaling)
+
+
+def _by_row_chunks(module, query, key, value, attention_mask, scaling):
+    """One decoding step's attention, rows in chunks, each chunk's keys and values read from the first position
+    any of its rows attends to. Rows come longest prompt first (`prefill.py`), so chunks of neighbours share a
+    length; in any order the result is the same, only the saving differs."""
+    import torch
+
+    mask = attention_mask[:, :, :, : key.shape[-2]]
+    attended = mask if mask.dtype == torch.bool else mask == 0
+    first = attended[:, 0, 0, :].to(torch.int8).argmax(-1).tolist()
+    rows = max(MIN_CHUNK_ROWS, -(-len(first) // DECODING_CHUNKS))
+    parts = []
+    for start in range(0, len(first), rows):
+        end = start + rows
+        column = min(first[start:end])
+        part = (t[start:end, :, column:] for t in (key, value))
+        parts.append(_attend(module, query[start:end], *part, mask[start:end, :, :, column:], scaling)[0])
+    return torch.cat(parts), None
+
+
+def _attend(module, query, key, value, attention_mask, scaling):
     import torch
 
     batch, heads, length, dim = query.shape
