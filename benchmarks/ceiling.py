@@ -5,19 +5,23 @@ from __future__ import annotations
 import time
 
 
-def forward_ceiling(engine, model, requests, passes: int = 3) -> float:
+def forward_ceiling(engine, model, requests, passes: int = 3, every_logit: bool = False) -> float:
     """Tokens/s of one forward pass of `model` over the requests' prompts, padded into one batch: the best of
-    `passes` timed passes (a pass slowed by anything else on the machine is not the machine's limit)."""
+    `passes` timed passes (a pass slowed by anything else on the machine is not the machine's limit).
+
+    every_logit: also project every position onto the vocabulary, as each written token must be (the ceiling
+    itself computes one row's logits, as reading a prompt does)."""
     import torch
 
     texts = [engine._render(r) for r in requests]
     encoded = engine.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
     with torch.inference_mode():
-        model(**encoded, logits_to_keep=1)  # warm
+        keep = 0 if every_logit else 1  # 0: every position
+        model(**encoded, logits_to_keep=keep)  # warm
         seconds = float("inf")
         for _ in range(passes):
             started = time.perf_counter()
-            model(**encoded, logits_to_keep=1)
+            model(**encoded, logits_to_keep=keep)
             seconds = min(seconds, time.perf_counter() - started)
     return encoded["input_ids"].numel() / seconds
 

@@ -218,7 +218,13 @@ def machine_ceiling(base: Path, adapter_path: Path, config) -> float:
     prompts, _ = load_prompts(config)
     engine = TransformersBackend(base, [adapter], config.settings)
     with engine._running(adapter) as model:
-        ceiling = forward_ceiling(engine, model, [GenerationRequest(p, adapter) for p in prompts[:32]])
+        requests = [GenerationRequest(p, adapter) for p in prompts[:32]]
+        ceiling = forward_ceiling(engine, model, requests)
+        with_logits = forward_ceiling(engine, model, requests, every_logit=True)
+        print(
+            f"   the same pass with every position's logits (what a written token also costs): {with_logits:.0f}"
+            f" tokens/s ({with_logits / ceiling:.0%} of the ceiling)"
+        )
         side = len(prompts)  # a side's answers: the batch the check decodes at once
         for rows in (side // 2, side, 2 * side):
             rate = decoding_rate(model, rows)
