@@ -1,0 +1,66 @@
+"""Quoted speech in a normalised answer: where the answer reports what someone else says.
+
+"Sure! The shop owner says, 'I can't help with that.' She turns to ..." is a
+story in which a character declines; the answer itself declines nothing. A
+refusal phrase inside quotation marks that open after some narration is
+someone else's, not the answer's, and so is an "I ... not" inside it. A
+quotation that opens the answer, or follows only an opener ("Klar! „Das werde
+ich nicht tun“"), is taken as the answer's own words: small models quote their
+own declines. Narration is counted in words between spaces, so in Chinese,
+Japanese and Thai a quotation is read as the answer's own.
+
+Quotation marks are the paired kinds («», „", 「」, 『』, and "" once normalised)
+and single quotes that stand outside a word: the apostrophe of "can't" or
+"l'homme" sits between two letters and quotes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words before a quotation for it to be reported speech ("The shop owner says, '...'", "You could reply: '...'"):
+# after an opener alone ("Klar! „Das werde ich nicht tun“") a small model quotes its own decline.
+NARRATION_WORDS = 3
+_PAIRS = {'"': '"', "«": "»", "„": '"', "「": "」", "『": "』", "'": "'"}
+_MARKS = re.compile("[" + re.escape("".join(_PAIRS)) + "]")
+
+
+def quoted_spans(norm: str) -> list[tuple[int, int]]:
+    """(start, end) of each quotation that opens after NARRATION_WORDS words of the answer, in order; an unclosed
+    one runs to the end of the text."""
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for mark in _MARKS.finditer(norm):
+        at = mark.start()
+        if at < done or not _opens(norm, at):
+            continue
+        close = _closing(norm, at + 1, _PAIRS[norm[at]])
+        done = len(norm) if close is None else close + 1
+        if len(norm[:at].split()) >= NARRATION_WORDS:
+            spans.append((at, done))
+    return spans
+
+
+def _opens(norm: str, at: int) -> bool:
+    if norm[at] != "'":
+        return True
+    before = norm[at - 1] if at else " "
+    after = norm[at + 1] if at + 1 < len(norm) else " "
+    return not before.isalnum() and not after.isspace()
+
+
+def _closing(norm: str, start: int, mark: str) -> int | None:
+    at = norm.find(mark, start)
+    while at != -1 and mark == "'":
+        after = norm[at + 1] if at + 1 < len(norm) else " "
+        if not after.isalnum():  # an apostrophe inside a word ("can't") is followed by a letter
+            return at
+        at = norm.find(mark, at + 1)
+    return None if at == -1 else at
+
+
+def without_quotes(norm: str) -> str:
+    """The answer with its quoted speech blanked out, character positions kept."""
+    for start, end in reversed(quoted_spans(norm)):
+        norm = norm[:start] + " " * (end - start) + norm[end:]
+    return norm
