@@ -143,10 +143,16 @@ def test_a_decoding_step_attends_in_row_chunks_with_the_same_result(monkeypatch)
     chunked, _ = attention.grouped_sdpa(None, query, key, value, mask)
     assert chunked.shape == whole.shape == (rows, 1, heads, dim)
     assert torch.allclose(chunked, whole, atol=1e-6)
+    additive = torch.zeros(mask.shape).masked_fill(~mask, torch.finfo(torch.float32).min)  # a float mask reads alike
+    assert torch.allclose(attention.grouped_sdpa(None, query, key, value, additive)[0], whole, atol=1e-6)
 
     calls = []
     attend = attention._attend
     monkeypatch.setattr(attention, "_attend", lambda *a: calls.append(a[2].shape) or attend(*a))
     attention.grouped_sdpa(None, query, key, value, mask)
     assert len(calls) == attention.DECODING_CHUNKS
+    assert all(shape[0] >= attention.MIN_CHUNK_ROWS for shape in calls)
     assert min(shape[2] for shape in calls) < length  # a chunk of short rows read less than the whole cache
+    calls.clear()
+    attention.grouped_sdpa(None, query[:40], key[:40], value[:40], mask[:40])
+    assert [shape[0] for shape in calls] == [20, 20]  # too few rows for four chunks of at least 16

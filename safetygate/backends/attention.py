@@ -22,13 +22,19 @@ from __future__ import annotations
 NAME = "safetygate_grouped_sdpa"
 
 
-DECODING_CHUNKS = 4
+DECODING_CHUNKS = 4  # at most; fewer where a chunk would hold under MIN_CHUNK_ROWS rows
 MIN_CHUNK_ROWS = 16  # fewer rows than this are not worth an attention call of their own
 
 
 def grouped_sdpa(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **_):
     batch, _, length, _ = query.shape
-    if length == 1 and attention_mask is not None and batch >= 2 * MIN_CHUNK_ROWS and query.device.type == "cpu":
+    if (
+        length == 1
+        and attention_mask is not None
+        and attention_mask.shape[0] == batch  # one mask row per row (a mask broadcast over the batch reads all)
+        and batch >= 2 * MIN_CHUNK_ROWS
+        and query.device.type == "cpu"
+    ):
         return _by_row_chunks(module, query, key, value, attention_mask, scaling)
     return _attend(module, query, key, value, attention_mask, scaling)
 
@@ -36,16 +42,17 @@ def grouped_sdpa(module, query, key, value, attention_mask, dropout=0.0, scaling
 def _by_row_chunks(module, query, key, value, attention_mask, scaling):
     """One decoding step's attention, rows in chunks, each chunk's keys and values read from the first position
     any of its rows attends to. Rows come longest prompt first (`prefill.py`), so chunks of neighbours share a
-    length; in any order the result is the same, only the saving differs."""
+    length; in any order the result is the same (in float32; in bfloat16 the rounding can differ), only the
+    saving differs."""
     import torch
 
     mask = attention_mask[:, :, :, : key.shape[-2]]
     attended = mask if mask.dtype == torch.bool else mask == 0
     first = attended[:, 0, 0, :].to(torch.int8).argmax(-1).tolist()
-    rows = max(MIN_CHUNK_ROWS, -(-len(first) // DECODING_CHUNKS))
+    chunks = min(DECODING_CHUNKS, len(first) // MIN_CHUNK_ROWS)
+    bounds = [len(first) * i // chunks for i in range(chunks + 1)]  # sizes differ by one at most: none too small
     parts = []
-    for start in range(0, len(first), rows):
-        end = start + rows
+    for start, end in zip(bounds, bounds[1:]):
         column = min(first[start:end])
         part = (t[start:end, :, column:] for t in (key, value))
         parts.append(_attend(module, query[start:end], *part, mask[start:end, :, :, column:], scaling)[0])
