@@ -15,6 +15,11 @@ Taken as the answer's own words:
 - in Chinese, Japanese and Thai, any quotation: narration is counted in words
   between spaces.
 
+The weaker "I ... not" reading (`own_words.first_sentence`) also leaves out
+every double, «» and 「」 quotation wherever it stands: a first person and a
+negation are cue enough to be fooled by a quoted line ('Use the "I'm not ..."
+line'), where a listed refusal is not.
+
 Quotation marks are the paired kinds («», »«, „", 「」, 『』, and "" once
 normalised) and single quotes that stand outside a word: the apostrophe of
 "can't" or "l'homme" sits between two letters and quotes nothing. A mark that
@@ -26,11 +31,13 @@ from __future__ import annotations
 
 import re
 
+from .own_words import SENTENCE_MARKS
+
 # Words before a quotation for it to be reported speech ("The shop owner says, '...'", "You could reply: '...'").
 NARRATION_WORDS = 3
 _PAIRS = {'"': '"', "«": "»", "»": "«", "„": '"', "「": "」", "『": "』", "'": "'"}
 _MARKS = re.compile("[" + re.escape("".join(_PAIRS)) + "]")
-_ENDING = " .!?…。！？"
+_ENDING = " …" + SENTENCE_MARKS  # what may follow a quotation that ends the answer
 
 
 def quoted_spans(norm: str) -> list[tuple[int, int]]:
