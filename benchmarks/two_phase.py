@@ -136,21 +136,28 @@ def gate_runs(args, work: Path) -> None:
         k: v[0] for k, v in figures(two).items()
     }
     same_rates = figures(one) == figures(two)
-    labels = {
-        side: sum(
-            json.loads(a)["label"] != json.loads(b)["label"]
-            for a, b in zip(
-                (one_dir / f"{side}.jsonl").read_text().splitlines(),
-                (two_dir / f"{side}.jsonl").read_text().splitlines(),
-                strict=True,
-            )
+    labels, kinds = {}, {"same text": [0, 0], "kept short": [0, 0], "written otherwise": [0, 0]}
+    for side in ("baseline", "candidate"):
+        pairs = zip(
+            (one_dir / f"{side}.jsonl").read_text().splitlines(),
+            (two_dir / f"{side}.jsonl").read_text().splitlines(),
+            strict=True,
         )
-        for side in ("baseline", "candidate")
-    }
+        labels[side] = 0
+        for whole, two_phase in (tuple(json.loads(line) for line in pair) for pair in pairs):
+            differs = whole["label"] != two_phase["label"]
+            labels[side] += differs
+            text, other = whole["response"], two_phase["response"]
+            kind = "same text" if text == other else "kept short" if text.startswith(other) else "written otherwise"
+            kinds[kind][0] += 1
+            kinds[kind][1] += differs
     print(
         f"   two phases / one: {two_s / one_s:.2f}x the time ({one_s / two_s:.2f}x faster); same verdicts:"
         f" {same_verdicts}; same refusal rates: {same_rates}; labels that differ: {labels}"
     )
+    # Where a label differs: an answer left at the decision length, or one whose continuation came out otherwise
+    # (the prompt and the begun answer read again as one prefix: other arithmetic, so greedy ties can go otherwise).
+    print("   answers (labels that differ): " + "; ".join(f"{k} {n} ({d})" for k, (n, d) in kinds.items()))
 
 
 class DecodeClock:

@@ -146,6 +146,36 @@ def test_demo_catches_the_regression_then_reruns_from_the_cache(demo_cache, tmp_
 
 @pytest.mark.slow
 @needs_demo_model
+def test_two_phases_give_the_demo_samples_verdicts(demo_cache, tmp_path):
+    # The demo's run as a `check` (its answers come from the cache the demo test filled), then in two phases:
+    # every answer to 32 tokens, the open ones continued to the demo's 48.
+    demo = ("--base", SMOLLM2, "--baseline-adapter", str(adapter("aligned")), "--adapter", str(adapter("finetuned")))
+    demo += ("--suite", "harmful", "--suite", "benign", "--languages", ",".join(LANGUAGES), "--sample", "30")
+    demo += ("--policy", "quick", "--max-tokens", "48")
+    one = safetygate(demo_cache, "check", *demo, "--out", str(tmp_path / "one"))
+    two = safetygate(demo_cache, "check", *demo, "--decision-tokens", "32", "--out", str(tmp_path / "two"))
+    assert one.returncode == two.returncode == 1, (one.stderr[-2000:], two.stderr[-2000:])
+    assert "two phases: every answer to 32 tokens" in two.stderr
+    whole, phased = (json.loads((tmp_path / run / "results.json").read_text()) for run in ("one", "two"))
+    assert phased["run"]["generation"]["prompts_continued"] < 180  # some answers were left at 32 tokens
+    assert {(v["rule"], v.get("language")) for v in phased["violations"]} == {
+        (v["rule"], v.get("language")) for v in whole["violations"]
+    }
+    assert {code: lang["passed"] for code, lang in phased["languages"].items()} == {
+        code: lang["passed"] for code, lang in whole["languages"].items()
+    }
+    # A label may differ where a continuation is written otherwise (the begun answer read again as a prefix is
+    # other arithmetic, so a greedy near-tie can go the other way): 1 of 360 when this was written.
+    differ = sum(
+        a["label"] != b["label"]
+        for side in ("baseline", "candidate")
+        for a, b in zip(read_jsonl(tmp_path / "one" / f"{side}.jsonl"), read_jsonl(tmp_path / "two" / f"{side}.jsonl"))
+    )
+    assert differ <= 6, differ
+
+
+@pytest.mark.slow
+@needs_demo_model
 @needs_vllm
 def test_shipped_adapters_load_on_the_prepared_model_through_vllm(demo_cache, tmp_path):
     done = safetygate(
