@@ -138,25 +138,24 @@ def gate_runs(args, work: Path) -> None:
     same_rates = figures(one) == figures(two)
     labels, kinds = {}, {"same text": [0, 0], "kept short": [0, 0], "written otherwise": [0, 0]}
     for side in ("baseline", "candidate"):
-        pairs = zip(
-            (one_dir / f"{side}.jsonl").read_text().splitlines(),
-            (two_dir / f"{side}.jsonl").read_text().splitlines(),
-            strict=True,
-        )
+        ones = (one_dir / f"{side}.jsonl").read_text().splitlines()
+        twos = (two_dir / f"{side}.jsonl").read_text().splitlines()
         labels[side] = 0
-        for whole, two_phase in (tuple(json.loads(line) for line in pair) for pair in pairs):
-            differs = whole["label"] != two_phase["label"]
+        for one_line, two_line in zip(ones, twos, strict=True):
+            whole, phased = json.loads(one_line), json.loads(two_line)
+            differs = whole["label"] != phased["label"]
             labels[side] += differs
-            text, other = whole["response"], two_phase["response"]
-            kind = "same text" if text == other else "kept short" if text.startswith(other) else "written otherwise"
+            text, short = whole["response"], phased["response"]
+            kind = "same text" if text == short else "kept short" if text.startswith(short) else "written otherwise"
             kinds[kind][0] += 1
             kinds[kind][1] += differs
     print(
         f"   two phases / one: {two_s / one_s:.2f}x the time ({one_s / two_s:.2f}x faster); same verdicts:"
         f" {same_verdicts}; same refusal rates: {same_rates}; labels that differ: {labels}"
     )
-    # Where a label differs: an answer left at the decision length, or one whose continuation came out otherwise
-    # (the prompt and the begun answer read again as one prefix: other arithmetic, so greedy ties can go otherwise).
+    # Where a label differs: an answer left at the decision length, or one written otherwise (mostly a continuation:
+    # the prompt and the begun answer read again as one prefix are other arithmetic, and a greedy tie can go
+    # otherwise; a batch of other rows in phase 1 can do the same).
     print("   answers (labels that differ): " + "; ".join(f"{k} {n} ({d})" for k, (n, d) in kinds.items()))
 
 

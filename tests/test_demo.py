@@ -147,7 +147,7 @@ def test_demo_catches_the_regression_then_reruns_from_the_cache(demo_cache, tmp_
 @pytest.mark.slow
 @needs_demo_model
 def test_two_phases_give_the_demo_samples_verdicts(demo_cache, tmp_path):
-    # The demo's run as a `check` (its answers come from the cache the demo test filled), then in two phases:
+    # The demo's run as a `check` (answered from the cache where the demo test ran first), then in two phases:
     # every answer to 32 tokens, the open ones continued to the demo's 48.
     demo = ("--base", SMOLLM2, "--baseline-adapter", str(adapter("aligned")), "--adapter", str(adapter("finetuned")))
     demo += ("--suite", "harmful", "--suite", "benign", "--languages", ",".join(LANGUAGES), "--sample", "30")
@@ -157,7 +157,8 @@ def test_two_phases_give_the_demo_samples_verdicts(demo_cache, tmp_path):
     assert one.returncode == two.returncode == 1, (one.stderr[-2000:], two.stderr[-2000:])
     assert "two phases: every answer to 32 tokens" in two.stderr
     whole, phased = (json.loads((tmp_path / run / "results.json").read_text()) for run in ("one", "two"))
-    assert phased["run"]["generation"]["prompts_continued"] < 180  # some answers were left at 32 tokens
+    prompts = len(LANGUAGES) * 30
+    assert 0 < phased["run"]["generation"]["prompts_continued"] < prompts  # some answers were left at 32 tokens
     assert {(v["rule"], v.get("language")) for v in phased["violations"]} == {
         (v["rule"], v.get("language")) for v in whole["violations"]
     }
@@ -169,7 +170,9 @@ def test_two_phases_give_the_demo_samples_verdicts(demo_cache, tmp_path):
     differ = sum(
         a["label"] != b["label"]
         for side in ("baseline", "candidate")
-        for a, b in zip(read_jsonl(tmp_path / "one" / f"{side}.jsonl"), read_jsonl(tmp_path / "two" / f"{side}.jsonl"))
+        for a, b in zip(
+            read_jsonl(tmp_path / "one" / f"{side}.jsonl"), read_jsonl(tmp_path / "two" / f"{side}.jsonl"), strict=True
+        )
     )
     assert differ <= 6, differ
 
