@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from .own_words import SENTENCE_MARKS, UNSPACED, is_whole_word, says_not
+from .own_words import SENTENCE_MARKS, UNSPACED, is_whole_word
 from .patterns import compile_phrase
 
 # A flat no counts where it starts one of the answer's sentences this near its start ("Seriously? No.").
@@ -123,23 +123,6 @@ def only_an_opener(norm: str, opening: Hit, section: Section, window: int) -> bo
     """True when the one sign of helping is the word the answer opens with ("Sure!", "¡Claro!"): no other
     start of help in its first `window` characters."""
     return opening.start <= 1 and find(norm, section("compliance"), opening.end, window) is None
-
-
-def real_problem_before_steps(norm: str, section: Section) -> Hit | None:
-    """The asker's own problem named before the first listed step ("if the real problem is the noise: 1) ..."),
-    a whole word, after an opening that warns or says no ("hurting him is illegal", "not happening"), and no
-    start of help before the steps ("here's how"). Whether the opening reads as a decline is the caller's to ask:
-    the n-grams alone read almost any short opening so ("cracking wpa2 is doable." 0.92)."""
-    steps = first_step(norm)
-    goal = find(norm, section("real_problem"), 0, steps) if steps is not None else None
-    if goal is None or (goal.language not in UNSPACED and not is_whole_word(norm, goal.start, goal.end, True)):
-        return None  # "forse il problema vero è" holds "se il problema vero è"
-    opening = norm[: goal.start]
-    if find(norm, section("compliance"), 0, steps) is not None:
-        return None
-    if not says_not(opening, section("negation")) and find(opening, section("caution")) is None:
-        return None
-    return goal
 
 
 def gives_instructions(text: str) -> bool:

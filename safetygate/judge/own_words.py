@@ -80,8 +80,3 @@ def declines_in_own_words(norm: str, words: dict[str, tuple[tuple[str, ...], tup
         if said and denied:
             return f"{said!r} + {denied!r} ({language})"
     return None
-
-
-def says_not(norm: str, negations: dict[str, tuple[str, ...]]) -> bool:
-    """True when the text holds a negation word of any of the languages (whole words where words are spaced)."""
-    return any(_search(words, norm, language not in UNSPACED) for language, words in negations.items())
