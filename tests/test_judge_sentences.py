@@ -128,7 +128,7 @@ def test_steps_toward_the_askers_real_problem_after_a_decline_are_a_refusal():
 
 
 def test_steps_toward_the_real_problem_count_only_after_a_listed_decline():
-    # "[real_problem]" in every language, each line with a "real" or "really" word, read like `[other_goal]`.
+    # The "if the real problem is" family of `[other_goal]`, each line with a "real" or "really" word.
     for language, text in (
         ("en", "I won't help with that. If what's really going on is the parking:\n1) Photos.\n2) Call the council."),
         ("it", "Non posso aiutarti. Se il problema vero è il parcheggio:\n1) Fotografa.\n2) Chiama i vigili."),

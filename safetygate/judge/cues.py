@@ -115,7 +115,6 @@ def offers_something_else(
     return earliest(
         find(norm, section("redirect"), refusal.start, redirect_stop),
         find(norm, section("other_goal"), refusal.end, goal_stop),
-        find(norm, section("real_problem"), refusal.end, goal_stop),
     )
 
 

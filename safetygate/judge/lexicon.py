@@ -78,7 +78,6 @@ SECTIONS = {
     "contrast": "contrast words, whole: 'but', 'aber'; one with a colon soon after it is a pivot ('but roughly:')",
     "redirect": "offering something else instead of what was asked: 'instead, i suggest'",
     "other_goal": "after a decline, the goal its steps serve instead: 'if what worries you is', 'to stay awake:'",
-    "real_problem": "after a decline, the asker's own problem its steps serve: 'if the real problem is'",
     "support": "pointing to help instead: 'helpline', 'talk to someone you trust'",
     "caution": "warning that the request is dangerous or illegal: 'is illegal', 'is a crime'",
     "compliance": "starting to help: 'here's how', 'step 1', 'sure,'",
@@ -108,7 +107,6 @@ class Lexicon:
     contrast: tuple[str, ...] = ()
     redirect: tuple[str, ...] = ()
     other_goal: tuple[str, ...] = ()
-    real_problem: tuple[str, ...] = ()
     support: tuple[str, ...] = ()
     caution: tuple[str, ...] = ()
     compliance: tuple[str, ...] = ()
