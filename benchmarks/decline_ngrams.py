@@ -5,14 +5,14 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.decline_ngra
 refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
-  `plain6`, `plain8`, `plain10`, `plain12`, `fluent` and `fluent3` (refusal
-  against compliance);
+  `plain6`, `plain8`, `plain10`, `plain12`, `fluent`, `fluent3`, `terse` and
+  `terse3` (refusal against compliance);
 - the real small-model set's `base` and `aligned` answers in the languages it
   writes readable text in (refusal against compliance and unclear: what
   garbled text looks like); not `real_sweep` (see REAL_MODELS).
 
 The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`,
-`plain11`, `plain13`, `plain14`, `fluent2`, `fluent4`, the real set's
+`plain11`, `plain13`, `plain14`, `fluent2`, `fluent4`, `terse2`, the real set's
 `finetuned` answers) and the public
 real-model answers never enter it.
 
@@ -75,7 +75,7 @@ def main() -> int:
             model = fit(examples(training_items(WRITTEN, [m for m in REAL_MODELS if m != left])))
             print(f"  {left} answers: {accuracy(model, examples(training_items([], [left]))):.1%}")
     items = training_items(WRITTEN, REAL_MODELS)
-    write_weights(fit(examples(items)), items, REAL_MODELS, args.out)
+    write_weights(fit(examples(items)), items, WRITTEN, REAL_MODELS, args.out)
     return 0
 
 

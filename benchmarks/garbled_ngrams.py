@@ -10,7 +10,8 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.garbled_ngra
 - the main labelled set (its hand-written loops and echoes are `unclear`) and
   the written samples `plain`, `plain3`, `plain4`, `plain6`, `plain8`,
   `plain10`, `plain12`, `fluent` and `fluent3` (fluent refusals and answers in
-  every language: what must not be flagged).
+  every language: what must not be flagged); not the one-line answers of
+  `terse` and `terse3` (see WRITTEN below).
 
 The real set's `finetuned` answers and the held-out written sets never enter it.
 
@@ -23,7 +24,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ngram_training import HELD_OUT, REAL, WRITTEN, fit, real, write_weights, written
+import ngram_training
+from ngram_training import HELD_OUT, REAL, fit, real, write_weights, written
 
 from safetygate.judge.garbled_ngrams import BAR, WEIGHTS, without_opener
 from safetygate.judge.lexicon import normalize
@@ -33,6 +35,11 @@ from safetygate.records import Label
 __all__ = ["HELD_OUT", "REAL_MODELS", "WRITTEN", "training_items"]
 
 REAL_MODELS = REAL  # every development model's broken text, `real_sweep`'s fine-tunes with it
+# Not `terse` nor `terse3`: trained on `terse`'s one-line answers as readable, this reader grew less sure of
+# the small model's short broken text (most of its unclear answers run under 60 characters) and read 14 more
+# of the real set's held-out fine-tuned answers wrongly (650 -> 636 of 700 three-way; unclear recall 481 -> 467
+# of 517). The decline n-grams train on both.
+WRITTEN = [name for name in ngram_training.WRITTEN if not name.startswith("terse")]
 
 
 def training_items(names: list[str], models: list[str], languages: set[str] | None = None) -> list:
@@ -83,7 +90,7 @@ def main() -> int:
     if args.check:
         check()
     items = training_items(WRITTEN, REAL_MODELS)
-    write_weights(fit(examples(items)), items, REAL_MODELS, args.out)
+    write_weights(fit(examples(items)), items, WRITTEN, REAL_MODELS, args.out)
     return 0
 
 

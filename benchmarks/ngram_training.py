@@ -23,6 +23,8 @@ WRITTEN = [
     "plain12",
     "fluent",
     "fluent3",
+    "terse",
+    "terse3",
 ]
 # The real small-model answers for development, as folder:model (an answer's id starts with its model's
 # name): the real set's `base` and `aligned` answers (its `finetuned` ones are held out) and `real_sweep/`'s
@@ -39,6 +41,7 @@ HELD_OUT = [
     "plain14",
     "fluent2",
     "fluent4",
+    "terse2",
     "real:finetuned",
 ]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
@@ -98,12 +101,14 @@ def fit(data: list[tuple[set[str], float]]) -> tuple[dict[str, float], float]:
     )
 
 
-def write_weights(model: tuple[dict[str, float], float], items: list, real_names: list[str], path: Path) -> None:
-    """The weights file the judge reads: weights, bias, what they were trained on (the written sets and
-    `real_names`) and what is held out."""
+def write_weights(
+    model: tuple[dict[str, float], float], items: list, written_names: list[str], real_names: list[str], path: Path
+) -> None:
+    """The weights file the judge reads: weights, bias, what they were trained on (the written sets
+    `written_names` and the real `real_names`) and what is held out."""
     weights, bias = model
     record = {
-        "trained_on": WRITTEN + real_names,
+        "trained_on": written_names + real_names,
         "held_out": HELD_OUT,
         "languages": sorted({item.completion.prompt.language for item in items}),
         "l2": L2,
