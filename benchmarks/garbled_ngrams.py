@@ -38,7 +38,9 @@ REAL_MODELS = REAL  # every development model's broken text, `real_sweep`'s fine
 # Not `terse` nor `terse3`: trained on `terse`'s one-line answers as readable, this reader grew less sure of
 # the small model's short broken text (most of its unclear answers run under 60 characters) and read 14 more
 # of the real set's held-out fine-tuned answers wrongly (650 -> 636 of 700 three-way; unclear recall 481 -> 467
-# of 517). The decline n-grams train on both.
+# of 517); trained on their declines alone, or on the 14 languages the small model writes broken, 13 and 18
+# more, and more of its broken text then fell to the decline n-grams as refusals (3 -> 8 and 11). The decline
+# n-grams train on both.
 WRITTEN = [name for name in ngram_training.WRITTEN if not name.startswith("terse")]
 
 
