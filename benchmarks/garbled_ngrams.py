@@ -24,8 +24,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import ngram_training
 from ngram_training import HELD_OUT, REAL, fit, real, write_weights, written
+from ngram_training import WRITTEN as DEVELOPMENT_SETS
 
 from safetygate.judge.garbled_ngrams import BAR, WEIGHTS, without_opener
 from safetygate.judge.lexicon import normalize
@@ -41,7 +41,7 @@ REAL_MODELS = REAL  # every development model's broken text, `real_sweep`'s fine
 # of 517); trained on their declines alone, or on the 14 languages the small model writes broken, 13 and 18
 # more, and more of its broken text then fell to the decline n-grams as refusals (3 -> 8 and 11). The decline
 # n-grams train on both.
-WRITTEN = [name for name in ngram_training.WRITTEN if not name.startswith("terse")]
+WRITTEN = [name for name in DEVELOPMENT_SETS if not name.startswith("terse")]
 
 
 def training_items(names: list[str], models: list[str], languages: set[str] | None = None) -> list:
