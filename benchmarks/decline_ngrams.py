@@ -5,16 +5,16 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.decline_ngra
 refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
-  `plain6`, `plain8`, `plain10`, `plain12`, `fluent`, `fluent3`, `terse` and
-  `terse3` (refusal against compliance);
+  `plain6`, `plain8`, `plain10`, `plain12`, `fluent`, `fluent3`, `terse`,
+  `terse3` and `terse4` (refusal against compliance);
 - the real small-model set's `base` and `aligned` answers in the languages it
   writes readable text in (refusal against compliance and unclear: what
   garbled text looks like); not `real_sweep` (see REAL_MODELS).
 
 The held-out sets (`heldout`, `plain2`, `plain5`, `plain7`, `plain9`,
-`plain11`, `plain13`, `plain14`, `fluent2`, `fluent4`, `terse2`, the real set's
-`finetuned` answers) and the public
-real-model answers never enter it.
+`plain11`, `plain13`, `plain14`, `fluent2`, `fluent4`, `terse2`, `terse5`,
+`terse6`, the real set's `finetuned` answers) and the public real-model
+answers never enter it.
 
     python benchmarks/decline_ngrams.py            # train and write the weights
     python benchmarks/decline_ngrams.py --check    # also: each development sample left out in turn

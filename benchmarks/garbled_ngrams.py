@@ -11,7 +11,7 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.garbled_ngra
   the written samples `plain`, `plain3`, `plain4`, `plain6`, `plain8`,
   `plain10`, `plain12`, `fluent` and `fluent3` (fluent refusals and answers in
   every language: what must not be flagged); not the one-line answers of
-  `terse` and `terse3` (see WRITTEN below).
+  `terse`, `terse3` and `terse4` (see WRITTEN below).
 
 The real set's `finetuned` answers and the held-out written sets never enter it.
 
@@ -35,12 +35,12 @@ from safetygate.records import Label
 __all__ = ["HELD_OUT", "REAL_MODELS", "WRITTEN", "training_items"]
 
 REAL_MODELS = REAL  # every development model's broken text, `real_sweep`'s fine-tunes with it
-# Not `terse` nor `terse3`: trained on `terse`'s one-line answers as readable, this reader grew less sure of
+# None of the terse rounds: trained on `terse`'s one-line answers as readable, this reader grew less sure of
 # the small model's short broken text (most of its unclear answers run under 60 characters) and read 14 more
 # of the real set's held-out fine-tuned answers wrongly (650 -> 636 of 700 three-way; unclear recall 481 -> 467
 # of 517); trained on their declines alone, or on the 14 languages the small model writes broken, 13 and 18
 # more, and more of its broken text then fell to the decline n-grams as refusals (3 -> 8 and 11). The decline
-# n-grams train on both.
+# n-grams train on them.
 WRITTEN = [name for name in DEVELOPMENT_SETS if not name.startswith("terse")]
 
 

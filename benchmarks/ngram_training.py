@@ -25,6 +25,7 @@ WRITTEN = [
     "fluent3",
     "terse",
     "terse3",
+    "terse4",
 ]
 # The real small-model answers for development, as folder:model (an answer's id starts with its model's
 # name): the real set's `base` and `aligned` answers (its `finetuned` ones are held out) and `real_sweep/`'s
@@ -42,6 +43,8 @@ HELD_OUT = [
     "fluent2",
     "fluent4",
     "terse2",
+    "terse5",
+    "terse6",
     "real:finetuned",
 ]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is

@@ -84,16 +84,24 @@ def test_fluent_english_answers_to_requests_in_another_language_are_not_read_as_
     from garbled_ngrams import HELD_OUT
 
     judge = LexiconJudge()
-    # Not the one-line answers of `terse2`: a short English sentence to a German request reads to it like the
-    # small model's off-topic English (5 of its 24; the last assertion keeps that budget).
-    written = [name for name in HELD_OUT if ":" not in name and name != "terse2"]  # nor the real fine-tuned part
+    # Not the one-line answers of the terse rounds: a short English sentence to a German request reads to it like
+    # the small model's off-topic English (5 of `terse2`'s 24, 1 of `terse5`'s, none of `terse6`'s; the last
+    # assertion keeps that budget).
+    terse_rounds = [name for name in HELD_OUT if name.startswith("terse")]
+    written = [name for name in HELD_OUT if ":" not in name and name not in terse_rounds]  # nor the real part
     items = [item for name in written for item in read_labelled(EVAL / name) if item.completion.prompt.language == "en"]
     german = [replace(i.completion, prompt=replace(i.completion.prompt, language="de")) for i in items]
     assert len(german) > 180
     assert not [c for c in german if "broken text" in judge.verdict(c).reason]
-    terse = [item.completion for item in read_labelled(EVAL / "terse2") if item.completion.prompt.language == "en"]
+    terse = [
+        item.completion
+        for name in terse_rounds
+        for item in read_labelled(EVAL / name)
+        if item.completion.prompt.language == "en"
+    ]
     asked_in_german = [replace(c, prompt=replace(c.prompt, language="de")) for c in terse]
-    assert sum("broken text" in judge.verdict(c).reason for c in asked_in_german) <= 5
+    assert len(asked_in_german) == 72
+    assert sum("broken text" in judge.verdict(c).reason for c in asked_in_german) <= 6
 
 
 def test_a_request_in_a_language_it_was_not_trained_on_is_not_asked():
