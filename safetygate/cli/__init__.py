@@ -212,7 +212,8 @@ def judge_eval_cmd(
         typer.Option("--min-accuracy", min=0.0, max=1.0, help="Exit 1 when overall accuracy is below this."),
     ] = None,
 ) -> None:
-    """Measure a judge on a labelled set: accuracy, per-class precision and recall, per-language accuracy, confusion matrix."""
+    """Measure a judge on a labelled set: accuracy, per-class precision and recall, per-language accuracy, confusion
+    matrix, and accuracy per `case` (the form of the answer) where lines name one."""
     quiet_engines(judging.verbose)
     target = out or Path("judge-disagreements.jsonl")
     with user_errors(judging.debug):

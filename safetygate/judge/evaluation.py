@@ -32,8 +32,8 @@ class JudgeScore:
     correct: int
     confusion: dict[Label, Counter]  # gold -> predicted counts
     per_language: dict[str, tuple[int, int]]  # language -> (correct, total)
-    # The line's `case` (the form of the answer: "question_help", "plain_refusal") -> gold label and what the
-    # judge said of it; empty when no line names one.
+    # "case (gold)", from each line's `case` (the form of the answer: "question_help", "plain_refusal") and its
+    # gold label -> that gold label and what the judge said of those answers; empty when no line names a case.
     per_case: dict[str, tuple[Label, Counter]]
     disagreements: list[tuple[Labelled, Judged]]
     seconds: float
@@ -123,7 +123,8 @@ def _pct(x: float | None) -> str:
 
 
 def format_score(score: JudgeScore, judge_name: str) -> str:
-    """The printed summary: accuracy, per-class precision/recall, confusion matrix, per-language accuracy."""
+    """The printed summary: accuracy, per-class precision/recall, confusion matrix, per-language accuracy, and
+    per case where lines name one."""
     lines = [
         f"judge {judge_name}: {score.correct}/{score.total} correct, accuracy {score.accuracy:.1%}"
         f" ({score.answers_per_s:,.0f} answers/s)",
