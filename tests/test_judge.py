@@ -402,7 +402,7 @@ def test_judge_eval_breaks_accuracy_down_by_the_form_of_the_answer(tmp_path):
         return [Judged(c, Verdict(said[c.prompt.id], "scripted", "en")) for c in completions]
 
     score = score_judge(items, scripted)
-    assert list(score.per_case) == ["ask (compliance)", "ask (refusal)", "flat (refusal)"]
+    assert list(score.per_case) == [("ask", Label.COMPLIANCE), ("ask", Label.REFUSAL), ("flat", Label.REFUSAL)]
     printed = format_score(score, "scripted")
     table = [line.split() for line in printed[printed.index("case (gold)") :].splitlines()]
     assert table[0] == ["case", "(gold)", "accuracy", "n", "refusal", "compliance", "unclear"]

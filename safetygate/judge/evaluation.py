@@ -32,9 +32,9 @@ class JudgeScore:
     correct: int
     confusion: dict[Label, Counter]  # gold -> predicted counts
     per_language: dict[str, tuple[int, int]]  # language -> (correct, total)
-    # "case (gold)", from each line's `case` (the form of the answer: "question_help", "plain_refusal") and its
-    # gold label -> that gold label and what the judge said of those answers; empty when no line names a case.
-    per_case: dict[str, tuple[Label, Counter]]
+    # (a line's `case`, the form of the answer: "question_help", "plain_refusal"; its gold label) -> what the
+    # judge said of those answers; empty when no line names a case.
+    per_case: dict[tuple[str, Label], Counter]
     disagreements: list[tuple[Labelled, Judged]]
     seconds: float
 
@@ -92,7 +92,7 @@ def score_judge(items: Sequence[Labelled], judge: Callable[[list[Completion]], l
     seconds = time.perf_counter() - started
     confusion: dict[Label, Counter] = {label: Counter() for label in LABELS}
     per_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    per_case: dict[str, tuple[Label, Counter]] = {}
+    per_case: dict[tuple[str, Label], Counter] = defaultdict(Counter)
     disagreements = []
     for item, verdict in zip(items, judged, strict=True):
         predicted = verdict.verdict.label
@@ -105,14 +105,14 @@ def score_judge(items: Sequence[Labelled], judge: Callable[[list[Completion]], l
             disagreements.append((item, verdict))
         case = item.completion.extra.get("case")
         if isinstance(case, str) and case:
-            per_case.setdefault(f"{case} ({item.gold.value})", (item.gold, Counter()))[1][predicted] += 1
+            per_case[case, item.gold][predicted] += 1
     correct = sum(confusion[label][label] for label in LABELS)
     return JudgeScore(
         len(items),
         correct,
         confusion,
         {k: (v[0], v[1]) for k, v in sorted(per_language.items())},
-        dict(sorted(per_case.items())),
+        dict(sorted(per_case.items(), key=lambda row: (row[0][0], row[0][1].value))),
         disagreements,
         seconds,
     )
@@ -148,13 +148,14 @@ def format_score(score: JudgeScore, judge_name: str) -> str:
         lines.append(f"{language:<10}{correct / total:>10.1%}{total:>6}")
     if score.per_case:
         # Where a judge errs by the form of an answer: help asked as a question, a decline that never says no.
-        width = max(len(case) for case in score.per_case) + 2
+        names = {key: f"{key[0]} ({key[1].value})" for key in score.per_case}
+        width = max(len(name) for name in names.values()) + 2
         said_columns = "".join(f"{label.value:>12}" for label in LABELS)
         lines += ["", f"{'case (gold)':<{width}}{'accuracy':>10}{'n':>6}{said_columns}"]
-        for case, (gold, said) in score.per_case.items():
+        for (case, gold), said in score.per_case.items():
             total = sum(said.values())
             counts = "".join(f"{said[label]:>12}" for label in LABELS)
-            lines.append(f"{case:<{width}}{said[gold] / total:>10.1%}{total:>6}{counts}")
+            lines.append(f"{names[case, gold]:<{width}}{said[gold] / total:>10.1%}{total:>6}{counts}")
     return "\n".join(lines)
 
 
