@@ -5,11 +5,13 @@
    differs from its label at the gate's length, and how many of those differences the second phase
    would continue (the judge unsure or unclear at N).
 2. `check` on the demo's pair (aligned baseline, finetuned candidate; the demo's six languages x
-   `--sample` harmful prompts; `--max-tokens`), each on a fresh cache, one phase then two phases:
+   `--sample` prompts of the `--suite`s, harmful by default; `--max-tokens`), each on a fresh cache, one phase
+   then two phases:
    wall time, answers/s, tokens written, and whether every verdict, rate and label is the same.
 
     python benchmarks/two_phase.py                         # 20 prompts a language, 64 tokens
     python benchmarks/two_phase.py --sample 10 --max-tokens 128 --decision-tokens 32
+    python benchmarks/two_phase.py --suite harmful --suite benign --max-tokens 128 --skip-dev  # the demo's suites
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def gate_runs(args, work: Path) -> None:
             base=base,
             baseline=adapter("aligned"),
             candidates=(adapter("finetuned"),),
-            suites=("harmful",),
+            suites=tuple(args.suite or ("harmful",)),
             languages=LANGUAGES,
             sample=args.sample,
             policy="quick",
@@ -247,7 +249,8 @@ def base_tokenizer(base: Path):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=20, help="harmful prompts per language")
+    parser.add_argument("--sample", type=int, default=20, help="prompts per language, across the suites")
+    parser.add_argument("--suite", action="append", help="a built-in suite (repeatable; default: harmful)")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--decision-tokens", type=int, default=32)
     parser.add_argument("--dtype", default="auto")
