@@ -248,6 +248,7 @@ def run_config(
         served=served,
         judge=judge or JudgeSpec(),
         allow_underpowered=allow_underpowered,
+        review=review,
         settings=GenerationSettings(
             max_tokens=options.max_tokens,
             decision_tokens=decision_tokens,

@@ -32,6 +32,7 @@ from ..report.render import render_html
 from ..report.result import GateResult, RunRecord, load_result
 from ..response_files import read_responses, write_responses
 from ..suites import load_prompts
+from .review import check_review
 from .run_record import check_run, judge_record
 from .two_phase import generate_two_phase, off_reason
 
@@ -61,6 +62,9 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     check_out_dir(config.out_dir)
     policy, policy_source, notes = load_policy_with_notes(config.policy)
     prompts, suites = load_prompts(config)
+    if config.review is not None:
+        candidates = len(config.served.candidate_models) if config.served else len(config.candidates)
+        check_review(config.review, prompts, candidates)
     check_power(policy, prompts, config.allow_underpowered)
     config = with_builtin_base(config)
     plan = plan_run(config, backend)
