@@ -72,3 +72,18 @@ def test_a_bad_review_stops_check_before_any_model_loads(tmp_path, models, lines
     line = one_error_line(result)
     assert line.startswith(f"error: {review}") and expected in line
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--judge", "given"), "error: --judge given reads the labels already in responses files: use it with"),
+        (("--judge", "model", "--judge-model", "/missing/judge"), "error: --judge-model: /missing/judge: model path"),
+        (("--dtype", "float8"), "error: --dtype: unknown dtype 'float8' (choose from auto, bfloat16, float16, float32"),
+    ],
+)
+def test_an_option_check_cannot_use_stops_it_before_any_model_loads(tmp_path, models, args, expected):
+    result = check(models, tmp_path / "out", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith(expected)
+    assert not (tmp_path / "out").exists()

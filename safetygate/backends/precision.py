@@ -12,6 +12,8 @@ same prompt. In float32 they did not, on every check we ran.
 
 from __future__ import annotations
 
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+
 
 def compute_dtype(requested: str, backend: str, on_gpu: bool) -> str:
     """The dtype `requested` resolves to for this backend and device ("auto" stays "auto" where it is the model's)."""

@@ -34,6 +34,7 @@ from ..response_files import read_responses, write_responses
 from ..suites import load_prompts
 from .review import check_review
 from .run_record import check_run, judge_record
+from .settings_check import check_judge, check_settings
 from .two_phase import generate_two_phase, off_reason
 
 
@@ -59,6 +60,8 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
     started = time.perf_counter()
     if config.served is None and not config.candidates:
         raise InputError("nothing to compare: pass --candidate (an adapter or a model folder), repeatable")
+    check_settings(config.settings)
+    check_judge(config.judge)
     check_out_dir(config.out_dir)
     policy, policy_source, notes = load_policy_with_notes(config.policy)
     prompts, suites = load_prompts(config)
@@ -164,6 +167,7 @@ def _finish(
 
 def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress | None = None) -> list[Completion]:
     """One side only (the candidate of `config`, else the base): answers to every prompt, as a responses file."""
+    check_settings(config.settings)
     check_out_dir(out.parent)
     prompts, _ = load_prompts(config)
     config = with_builtin_base(config)
