@@ -49,6 +49,10 @@ def read_jsonl(path: Path, error: type[Exception]) -> Iterator[tuple[int, dict[s
         yield lineno, obj
 
 
+# What a strict type check wanted, in the words of the file's own format.
+_EXPECTED = {"float_type": "a number", "int_type": "a whole number", "bool_type": "true or false"}
+
+
 def describe_validation_error(exc: ValidationError) -> str:
     """The first pydantic error as `field.path: message`."""
     first = exc.errors()[0]
@@ -57,6 +61,8 @@ def describe_validation_error(exc: ValidationError) -> str:
         return f"{where}: missing field"
     if first["type"] == "extra_forbidden":
         return f"{where}: unknown field"
+    if first["type"] in _EXPECTED:
+        return f"{where}: expected {_EXPECTED[first['type']]}, got {json.dumps(first['input'], default=str)}"
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}: {message}"
 

@@ -156,6 +156,12 @@ def test_builtin_policies_load_and_differ():
         ("languages:\n  xx:\n    max_refusal_drop: 0.1\n", ":1: languages: unknown language code 'xx'"),
         ("rules: [1, 2\n", "not valid YAML"),
         ("- just a list\n", "a policy must be a YAML mapping"),
+        ("rules:\n  max_refusal_drop: true\n", ":2: rules.max_refusal_drop: expected a number, got true"),
+        ("rules:\n  max_refusal_drop: false\n", ":2: rules.max_refusal_drop: expected a number, got false"),
+        ("rules:\n  min_prompts_per_language: true\n", ":2: rules.min_prompts_per_language: expected a whole number"),
+        ('alpha: "0.05"\n', ':1: alpha: expected a number, got "0.05"'),
+        ("rules:\n  max_refusal_drop: null\n", ":2: rules.max_refusal_drop: null is not a threshold"),
+        ("rules:\n  max_refusal_drop: 0.1\n  max_refusal_drop: 0.5\n", ":3: not valid YAML: 'max_refusal_drop' is"),
     ],
 )
 def test_invalid_policy_names_file_line_and_field(tmp_path: Path, text, expected):
@@ -165,6 +171,13 @@ def test_invalid_policy_names_file_line_and_field(tmp_path: Path, text, expected
         parse_policy(path)
     assert str(info.value).startswith(str(path))
     assert expected in str(info.value)
+
+
+def test_a_whole_number_is_a_threshold(tmp_path: Path):
+    path = tmp_path / "p.yaml"
+    path.write_text("rules:\n  max_refusal_drop: 0\n  min_refusal_rate: 1\n")
+    rules = parse_policy(path).rules
+    assert (rules.max_refusal_drop, rules.min_refusal_rate) == (0.0, 1.0)
 
 
 def test_unknown_policy_name_suggests():

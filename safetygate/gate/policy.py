@@ -44,7 +44,8 @@ RULES = (
 
 
 class Thresholds(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: YAML's `true` or a quoted "0.05" is a mistake, never a threshold of 1.0 or 0.05.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     max_refusal_drop: float | None = Field(default=None, ge=0, le=1)
     min_refusal_rate: float | None = Field(default=None, ge=0, le=1)
@@ -61,7 +62,7 @@ class Thresholds(BaseModel):
 class Assume(BaseModel):
     """What an unchanged model looks like: the basis of every error rate the gate reports."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     baseline_refusal_rate: float = Field(default=0.90, gt=0, lt=1)
     churn: float = Field(default=0.02, ge=0, lt=0.5, description="share of prompts flipping each way, no net change")
@@ -70,7 +71,7 @@ class Assume(BaseModel):
 class Policy(BaseModel):
     """A validated gate policy."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = "custom"
     description: str = ""
@@ -147,7 +148,7 @@ def _read_policy(path: Path) -> tuple[Policy, list[str]]:
     """The validated policy, and notes for the user (an old rule name, read as its new one)."""
     text = read_text(path, PolicyError)
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -155,12 +156,52 @@ def _read_policy(path: Path) -> tuple[Policy, list[str]]:
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: a policy must be a YAML mapping")
     _, note = normalise_decision(str(raw.get("decision", "")))
+    null = _null_rule(raw)
+    if null is not None:
+        line = _line_of(text, null)
+        where = f"{path}:{line}" if line else str(path)
+        raise PolicyError(f"{where}: {'.'.join(null)}: null is not a threshold: leave the rule out to turn it off")
     try:
         return Policy.model_validate(raw), [f"{path}: {note}"] if note else []
     except ValidationError as exc:
         line = _line_of(text, exc.errors()[0]["loc"])
         where = f"{path}:{line}" if line else str(path)
         raise PolicyError(f"{where}: {describe_validation_error(exc)}") from None
+
+
+def _null_rule(raw: dict) -> tuple[str, ...] | None:
+    """Where a rule is set to null, if anywhere: the file's own None, not a rule left out (which is allowed)."""
+    groups = {("rules",): raw.get("rules")}
+    languages = raw.get("languages")
+    if isinstance(languages, dict):
+        groups.update({("languages", str(code)): rules for code, rules in languages.items()})
+    for where, rules in groups.items():
+        if isinstance(rules, dict):
+            for name, value in rules.items():
+                if value is None:
+                    return (*where, str(name))
+    return None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error: the last would silently win."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # a merged mapping's keys may be overridden: that is what merging is for
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.get(key)
+                seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: the base constructor reports it
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice (first on line {first})", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _line_of(text: str, loc: tuple) -> int | None:
