@@ -67,13 +67,13 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{where}: {message}"
 
 
-def check_out_dir(path: Path) -> None:
+def check_out_dir(path: Path, option: str = "--out") -> None:
     """Fail early, with one line, when an output folder could not be created or written later.
 
     Checked before a run starts (nothing is created yet), so a long run never dies at its last step.
     """
     if path.exists() and not path.is_dir():
-        raise InputError(f"{path}: --out must be a folder, and a file of that name is in the way")
+        raise InputError(f"{path}: {option} must be a folder, and a file of that name is in the way")
     existing = path
     while not existing.exists():
         existing = existing.parent
@@ -83,17 +83,47 @@ def check_out_dir(path: Path) -> None:
         raise InputError(f"{path}: cannot create or write the output folder: {existing} is not writable")
 
 
+def check_out_files(paths: Iterable[Path]) -> None:
+    """Fail early when an output file's name is taken by a folder, which no write can replace."""
+    for path in paths:
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder, and an output file of that name is to be written")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write text to path so readers see the old file or the new one, never a part."""
+    write_all({path: text})
+
+
+def write_all(files: dict[Path, str]) -> None:
+    """Write every file or none: each goes to a temporary name beside its target, and all are renamed into place
+    only once every one is written, so a failure leaves no mix of new and old files."""
+    check_out_files(files)
+    written: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            written[path] = _write_temporary(path, text)
+        for path, tmp in list(written.items()):
+            os.replace(tmp, path)
+            del written[path]
+    except OSError as exc:
+        raise InputError(f"{exc.filename or path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        for tmp in written.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _write_temporary(path: Path, text: str) -> Path:
+    """`text` in a new file beside `path`, with the permissions `open()` would give it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def dumps_jsonl(objects: Iterable[dict[str, Any]]) -> str:

@@ -61,7 +61,11 @@ def judged_line(judged: Judged) -> dict[str, Any]:
     }
 
 
+def responses_text(rows: list[Completion] | list[Judged]) -> str:
+    """Completions (or judged completions) as the text of a responses file."""
+    return dumps_jsonl([judged_line(r) if isinstance(r, Judged) else completion_line(r) for r in rows])
+
+
 def write_responses(path: Path, rows: list[Completion] | list[Judged]) -> None:
     """Write completions (or judged completions) as JSONL, atomically."""
-    lines = [judged_line(r) if isinstance(r, Judged) else completion_line(r) for r in rows]
-    write_atomic(path, dumps_jsonl(lines))
+    write_atomic(path, responses_text(rows))

@@ -87,3 +87,22 @@ def test_an_option_check_cannot_use_stops_it_before_any_model_loads(tmp_path, mo
     assert result.exit_code == 2
     assert one_error_line(result).startswith(expected)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cache_dir_that_is_a_file_stops_check_before_any_model_loads(tmp_path, models):
+    cache = tmp_path / "cache-file"
+    cache.write_text("not a folder")
+    result = check(models, tmp_path / "out", "--cache-dir", cache)
+    assert result.exit_code == 2
+    assert (
+        one_error_line(result) == f"error: {cache}: --cache-dir must be a folder, and a file of that name is in the way"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_generate_to_a_folder_stops_before_any_model_loads(tmp_path, models):
+    target = tmp_path / "answers.jsonl"
+    target.mkdir()
+    result = invoke("generate", "--base", models[0], "--suite", "starter", "--languages", "en", "--out", target)
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"error: {target}: is a folder, and an output file of that name is to be written"

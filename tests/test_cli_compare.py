@@ -1,6 +1,7 @@
 """`safetygate compare`, `judge` and `report` on hand-written response files, through the CLI."""
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import invoke, one_error_line, response_rows, write_jsonl
@@ -352,3 +353,48 @@ def test_a_single_value_option_given_twice_is_refused_not_silently_cut(args, opt
 def test_repeatable_options_and_flags_may_repeat():
     result = invoke("plan", "--suite", "harmful", "--suite", "benign", "--languages", "en")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", ["compare", "judge", "report"])
+def test_an_output_file_whose_name_a_folder_holds_is_one_line_before_anything_is_written(tmp_path, command):
+    base, cand = write_pair(tmp_path, 8)
+    out = tmp_path / "out"
+    (out / "report.html").mkdir(parents=True)
+    if command == "report":
+        invoke("compare", base, cand, "--out", tmp_path / "first")
+        args = ("report", tmp_path / "first" / "results.json", "--out", out / "report.html")
+    else:
+        args = (
+            ("compare", base, cand, "--out", out)
+            if command == "compare"
+            else ("judge", base, "--out", out / "report.html")
+        )
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert (
+        one_error_line(result)
+        == f"error: {out / 'report.html'}: is a folder, and an output file of that name is to be written"
+    )
+    assert [p.name for p in out.iterdir()] == ["report.html"]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc, where no folder can be made")
+def test_an_output_folder_that_cannot_be_made_is_one_line_exit_2(tmp_path):
+    base, cand = write_pair(tmp_path, 8)
+    result = invoke("compare", base, cand, "--out", "/proc/safetygate-out")
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith("error: /proc/safetygate-out: ")  # not writable, or cannot be made
+
+
+def test_a_set_of_outputs_is_written_whole_or_not_at_all(tmp_path):
+    from safetygate.errors import InputError
+    from safetygate.fileio import write_all
+
+    kept = tmp_path / "results.json"
+    kept.write_text("old")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder is needed")
+    with pytest.raises(InputError, match="cannot write"):
+        write_all({kept: "new", blocker / "summary.md": "new"})
+    assert kept.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "results.json"]

@@ -16,7 +16,7 @@ from .. import __version__
 from ..backends import Backend, Progress
 from ..config import JudgeSpec, RunConfig
 from ..errors import InputError
-from ..fileio import check_out_dir, dumps_jsonl, file_safe, write_atomic
+from ..fileio import dumps_jsonl, file_safe, write_all, write_atomic
 from ..gate.planning import GatePlan, plan_gate
 from ..gate.policy import Policy, load_policy, load_policy_with_notes
 from ..gate.verdict import check_power, decide, prompt_counts
@@ -26,15 +26,15 @@ from ..judge import judge, judge_sides
 from ..judge.evaluation import JudgeScore, disagreement_lines, read_labelled, score_judge
 from ..judge.given import apply_review, given_verdicts
 from ..records import Completion, Judged
-from ..report import write_report_files
+from ..report import render_all
 from ..report.build import build_result
 from ..report.render import render_html
 from ..report.result import GateResult, RunRecord, load_result
-from ..response_files import read_responses, write_responses
+from ..response_files import read_responses, responses_text, write_responses
 from ..suites import load_prompts
 from .review import check_review
 from .run_record import check_run, judge_record
-from .settings_check import check_judge, check_settings
+from .settings_check import check_cache_dir, check_judge, check_out_file, check_out_set, check_settings
 from .two_phase import generate_two_phase, off_reason
 
 
@@ -62,7 +62,8 @@ def run_gate(config: RunConfig, backend: Backend | None = None, on_progress: Pro
         raise InputError("nothing to compare: pass --candidate (an adapter or a model folder), repeatable")
     check_settings(config.settings)
     check_judge(config.judge)
-    check_out_dir(config.out_dir)
+    check_out_set(config.out_dir)
+    check_cache_dir(config)
     policy, policy_source, notes = load_policy_with_notes(config.policy)
     prompts, suites = load_prompts(config)
     if config.review is not None:
@@ -114,7 +115,7 @@ def run_compare(
     review: Path | None = None,
 ) -> GateOutcome:
     """Gate on responses generated elsewhere (labelled by the judge, by the files themselves, or reviewed)."""
-    check_out_dir(out_dir)
+    check_out_set(out_dir)
     policy, policy_source, notes = load_policy_with_notes(policy_spec)
     base_answers, cand_answers = read_responses(baseline_path), read_responses(candidate_path)
     if judge_spec.name == "given":
@@ -157,18 +158,20 @@ def _finish(
         answer_files["candidate"] = out_dir / "candidate.jsonl"
     else:  # a sweep: one file per candidate, named as in results.json
         answer_files.update({name: out_dir / "candidates" / f"{file_safe(name)}.jsonl" for name in candidates})
-    write_responses(answer_files["baseline"], baseline)
+    texts = {answer_files["baseline"]: responses_text(baseline)}
     for name, answers in candidates.items():
-        write_responses(answer_files[name if len(candidates) > 1 else "candidate"], answers)
-    files = write_report_files(out_dir, result)
-    files.update(answer_files)
-    return GateOutcome(result, files)
+        texts[answer_files[name if len(candidates) > 1 else "candidate"]] = responses_text(answers)
+    # Render everything before writing anything, and write all or nothing: a failure leaves no mixed set.
+    report = render_all(result, out_dir)
+    write_all(texts | dict(report.values()))
+    return GateOutcome(result, {name: path for name, (path, _) in report.items()} | answer_files)
 
 
 def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress | None = None) -> list[Completion]:
     """One side only (the candidate of `config`, else the base): answers to every prompt, as a responses file."""
     check_settings(config.settings)
-    check_out_dir(out.parent)
+    check_out_file(out)
+    check_cache_dir(config)
     prompts, _ = load_prompts(config)
     config = with_builtin_base(config)
     plan = plan_run(config)
@@ -186,7 +189,7 @@ def run_generate(config: RunConfig, label: str, out: Path, on_progress: Progress
 
 def run_judge(responses: Path, out: Path, judge_spec: JudgeSpec = JudgeSpec()) -> list[Judged]:
     """Label every answer of a responses file and write the labelled file."""
-    check_out_dir(out.parent)
+    check_out_file(out)
     judged = judge(read_responses(responses), judge_spec)
     write_responses(out, judged)
     return judged
@@ -194,7 +197,7 @@ def run_judge(responses: Path, out: Path, judge_spec: JudgeSpec = JudgeSpec()) -
 
 def run_judge_eval(labelled: Path, judge_spec: JudgeSpec, disagreements_out: Path) -> JudgeScore:
     """Score a judge on a labelled set and write the answers it got wrong."""
-    check_out_dir(disagreements_out.parent)
+    check_out_file(disagreements_out)
     items = read_labelled(labelled)
     score = score_judge(items, lambda completions: judge(completions, judge_spec))
     write_atomic(disagreements_out, dumps_jsonl(disagreement_lines(score)))
@@ -203,7 +206,7 @@ def run_judge_eval(labelled: Path, judge_spec: JudgeSpec, disagreements_out: Pat
 
 def run_report(results: Path, out: Path) -> None:
     """Re-render the HTML report from a results.json, after validating it against the result schema."""
-    check_out_dir(out.parent)
+    check_out_file(out)
     write_atomic(out, render_html(load_result(results)))
 
 
