@@ -67,6 +67,15 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{where}: {message}"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()  # read once, at import, before any thread could create a file meanwhile
+
+
 def check_out_dir(path: Path, option: str = "--out") -> None:
     """Fail early, with one line, when an output folder could not be created or written later.
 
@@ -118,6 +127,8 @@ def _write_temporary(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); a report is for others to read too, as open() would allow.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     except BaseException:

@@ -1,6 +1,10 @@
 """`safetygate compare`, `judge` and `report` on hand-written response files, through the CLI."""
 
 import json
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -398,3 +402,14 @@ def test_a_set_of_outputs_is_written_whole_or_not_at_all(tmp_path):
         write_all({kept: "new", blocker / "summary.md": "new"})
     assert kept.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "results.json"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
+    base, cand = write_pair(tmp_path, 8)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "safetygate", "compare", str(base), str(cand), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=lambda: os.umask(0o022), timeout=120)
+    assert done.returncode == 1, done.stderr
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert len(modes) == 6 and set(modes.values()) == {0o644}, modes
