@@ -102,8 +102,22 @@ def test_unpaired_response_files(tmp_path):
     result = invoke("compare", base, cand, "--out", out)
     assert result.exit_code == 2
     line = one_error_line(result)
-    assert "do not pair" in line and "3 baseline answers have no candidate answer" in line
+    assert line.startswith(f"error: {base} and {cand} do not pair: 3 baseline answers have no candidate answer")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [("kind", "benign"), ("category", "weapons"), ("prompt", "another")])
+def test_answers_to_different_prompts_do_not_pair(tmp_path, field, value):
+    base, cand = write_pair(tmp_path, 0)
+    rows = [json.loads(line) for line in cand.read_text().splitlines()]
+    rows[21][field] = value
+    write_jsonl(cand, rows)
+    result = invoke("compare", base, cand, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"error: {base} and {cand}: id 'harmful-001' (sw): {field} differs, so the answers are not to the same prompt"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_malformed_responses_line_is_named(tmp_path):

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ResponsesError
-from ..records import Judged, Kind, Label, Prompt
+from ..records import Completion, Judged, Kind, Label, Prompt
 from .paired import score_interval
 from .stats import PairedStats, holm, mcnemar_exact
 
@@ -88,24 +88,39 @@ def category_tags(category: str) -> list[str]:
     return [category]
 
 
-def pair_up(baseline: Sequence[Judged], candidate: Sequence[Judged]) -> list[Pair]:
-    """Match answers by (id, language); any answer without a partner is an input error."""
-    base_by_key = {j.completion.prompt.key: j for j in baseline}
-    cand_by_key = {j.completion.prompt.key: j for j in candidate}
+# What two answers paired on (id, language) must share to be answers to the same prompt.
+PAIRED_FIELDS = ("kind", "category", "prompt")
+
+
+def check_pairing(
+    baseline: Sequence[Completion], candidate: Sequence[Completion], names: tuple[str, str] = ("baseline", "candidate")
+) -> None:
+    """Every answer has a partner with the same (id, language), answering the same prompt; `names` name the sides
+    (their files, where they came from files) in the error."""
+    base_by_key = {c.prompt.key: c.prompt for c in baseline}
+    cand_by_key = {c.prompt.key: c.prompt for c in candidate}
     only_base = sorted(base_by_key.keys() - cand_by_key.keys())
     only_cand = sorted(cand_by_key.keys() - base_by_key.keys())
     if only_base or only_cand:
-        raise ResponsesError(_unpaired_message(only_base, only_cand))
-    pairs = []
+        raise ResponsesError(_unpaired_message(names, only_base, only_cand))
     for key, base in base_by_key.items():
         cand = cand_by_key[key]
-        if base.completion.prompt.kind != cand.completion.prompt.kind:
-            raise ResponsesError(f"id {key[0]!r} ({key[1]}): kind differs between baseline and candidate")
-        pairs.append(Pair(base, cand))
-    return pairs
+        for field in PAIRED_FIELDS:
+            if getattr(base, field) != getattr(cand, field):
+                raise ResponsesError(
+                    f"{names[0]} and {names[1]}: id {key[0]!r} ({key[1]}): {field} differs, so the answers are not"
+                    " to the same prompt"
+                )
 
 
-def _unpaired_message(only_base: list, only_cand: list) -> str:
+def pair_up(baseline: Sequence[Judged], candidate: Sequence[Judged]) -> list[Pair]:
+    """Match answers by (id, language); any answer without a partner to the same prompt is an input error."""
+    check_pairing([j.completion for j in baseline], [j.completion for j in candidate])
+    cand_by_key = {j.completion.prompt.key: j for j in candidate}
+    return [Pair(base, cand_by_key[base.completion.prompt.key]) for base in baseline]
+
+
+def _unpaired_message(names: tuple[str, str], only_base: list, only_cand: list) -> str:
     def show(keys: list) -> str:
         listed = ", ".join(f"{i} ({lang})" for i, lang in keys[:5])
         return listed + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
@@ -115,7 +130,7 @@ def _unpaired_message(only_base: list, only_cand: list) -> str:
         parts.append(f"{len(only_base)} baseline answers have no candidate answer: {show(only_base)}")
     if only_cand:
         parts.append(f"{len(only_cand)} candidate answers have no baseline answer: {show(only_cand)}")
-    return "response files do not pair: " + "; ".join(parts)
+    return f"{names[0]} and {names[1]} do not pair: " + "; ".join(parts)
 
 
 def paired_stats(outcomes: list[tuple[bool, bool]], confidence: float) -> PairedStats:

@@ -17,6 +17,7 @@ from ..backends import Backend, Progress
 from ..config import JudgeSpec, RunConfig
 from ..errors import InputError
 from ..fileio import dumps_jsonl, file_safe, write_all, write_atomic
+from ..gate.compare import check_pairing
 from ..gate.planning import GatePlan, plan_gate
 from ..gate.policy import Policy, load_policy, load_policy_with_notes
 from ..gate.verdict import check_power, decide, prompt_counts
@@ -118,6 +119,7 @@ def run_compare(
     check_out_set(out_dir)
     policy, policy_source, notes = load_policy_with_notes(policy_spec)
     base_answers, cand_answers = read_responses(baseline_path), read_responses(candidate_path)
+    check_pairing(base_answers, cand_answers, (str(baseline_path), str(candidate_path)))  # before a judge runs
     if judge_spec.name == "given":
         judged = {
             side: [Judged(c, v) for c, v in zip(answers, given_verdicts(path), strict=True)]
