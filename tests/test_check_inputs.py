@@ -106,3 +106,14 @@ def test_generate_to_a_folder_stops_before_any_model_loads(tmp_path, models):
     result = invoke("generate", "--base", models[0], "--suite", "starter", "--languages", "en", "--out", target)
     assert result.exit_code == 2
     assert one_error_line(result) == f"error: {target}: is a folder, and an output file of that name is to be written"
+
+
+@pytest.mark.parametrize(("command", "value"), [("check", ""), ("check", ","), ("plan", " , ")])
+def test_an_empty_language_list_is_refused_not_read_as_every_language(tmp_path, models, command, value):
+    models_args = ("--base", models[0], "--adapter", models[1], "--out", tmp_path / "out") if command == "check" else ()
+    result = invoke(command, *models_args, "--languages", value)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"error: --languages: no language codes in {value!r} (e.g. en,sw; leave it out for every language)"
+    )
+    assert not (tmp_path / "out").exists()

@@ -184,7 +184,13 @@ generation_options = _with_options(GenerationOptions, "options")
 
 
 def parse_languages(value: str | None) -> tuple[str, ...]:
-    return tuple(code.strip() for code in value.split(",") if code.strip()) if value else ()
+    """The codes of a --languages value; () when the option is not given (every language)."""
+    if value is None:
+        return ()
+    codes = tuple(code.strip() for code in value.split(",") if code.strip())
+    if not codes:  # an empty list would mean every language: a run of hours nobody asked for
+        raise InputError(f"--languages: no language codes in {value!r} (e.g. en,sw; leave it out for every language)")
+    return codes
 
 
 def cache_dir(no_cache: bool, given: Path | None) -> Path | None:
