@@ -185,6 +185,22 @@ def test_suites_and_policy_commands(tmp_path):
     assert result.exit_code == 2 and f"{bad}:1: decision:" in one_error_line(result)
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--category", "weapon", "error: --category: no category 'weapon' in starter (categories: "),
+        ("--language", "xx", "error: --language: unknown language code 'xx'"),
+    ],
+)
+def test_suites_show_names_an_unknown_category_or_language_by_its_option(option, value, expected):
+    result = invoke("suites", "show", "starter", option, value)
+    assert result.exit_code == 2 and result.stdout == ""
+    line = one_error_line(result)
+    assert line.startswith(expected)
+    if option == "--category":
+        assert "weapons" in line and line.endswith("did you mean 'weapons'?")
+
+
 def test_report_names_the_field_a_hand_edit_broke(tmp_path):
     base, cand = write_pair(tmp_path, 8)
     out = tmp_path / "out"

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import ExitCode
+from ..errors import ExitCode, InputError, did_you_mean
 from ..gate import load_policy
 from ..lines import prompt_line
 from ..suites import builtin_suite_names, load_suite, select_languages
@@ -43,7 +43,15 @@ def suites_show(
     """Print a suite's prompts as JSONL."""
     with user_errors(debug):
         suite = load_suite(name)
-        prompts = select_languages(list(suite.prompts), [language] if language else [], suite.name)
+        prompts = select_languages(
+            list(suite.prompts), [] if language is None else [language], suite.name, "--language"
+        )
+        categories = sorted({p.category for p in prompts})
+        if category is not None and category not in categories:
+            raise InputError(
+                f"--category: no category {category!r} in {suite.name} (categories: {', '.join(categories)})"
+                + did_you_mean(category, categories)
+            )
     for p in prompts:
         if category is None or p.category == category:
             typer.echo(json.dumps(prompt_line(p), ensure_ascii=False))

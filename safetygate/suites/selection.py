@@ -11,16 +11,18 @@ from .loading import default_suite_names, load_suite
 from .sampling import sample_prompts
 
 
-def select_languages(prompts: list[Prompt], languages: list[str] | None, source: str) -> list[Prompt]:
-    """Keep the prompts in `languages`; a language the suites lack is an input error."""
+def select_languages(
+    prompts: list[Prompt], languages: list[str] | None, source: str, option: str = "--languages"
+) -> list[Prompt]:
+    """Keep the prompts in `languages`; a language the suites lack is an input error naming `option`."""
     if not languages:
         return prompts
     available = sorted({p.language for p in prompts})
     for code in languages:
         if not is_known_language(code):
-            raise SuiteError(f"--languages: unknown language code {code!r} (expected ISO 639-1, e.g. 'sw')")
+            raise SuiteError(f"{option}: unknown language code {code!r} (expected ISO 639-1, e.g. 'sw')")
         if code not in available:
-            raise SuiteError(f"--languages: {code!r} is not in {source} (available: {', '.join(available)})")
+            raise SuiteError(f"{option}: {code!r} is not in {source} (available: {', '.join(available)})")
     wanted = set(languages)
     return [p for p in prompts if p.language in wanted]
 
