@@ -215,6 +215,28 @@ def test_report_names_the_field_a_hand_edit_broke(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("baseline_refusal_rate", 1.7, "Input should be less than or equal to 1"),
+        ("candidate_refusal_rate", -0.1, "Input should be greater than or equal to 0"),
+        ("delta", -1.5, "Input should be greater than or equal to -1"),
+    ],
+)
+def test_report_refuses_rates_outside_zero_to_one(tmp_path, field, value, expected):
+    base, cand = write_pair(tmp_path, 8)
+    out = tmp_path / "out"
+    invoke("compare", base, cand, "--out", out)
+    results = json.loads((out / "results.json").read_text())
+    results["languages"]["sw"][field] = value
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(results))
+    result = invoke("report", edited, "--out", tmp_path / "r.html")
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"error: {edited}: languages.sw.{field}: {expected}"
+    assert not (tmp_path / "r.html").exists()
+
+
 @pytest.mark.parametrize("where", ["existing-file", "under-a-file"])
 def test_out_that_cannot_be_a_folder_is_one_line_and_nothing_written(tmp_path, where):
     base, cand = write_pair(tmp_path, 8)

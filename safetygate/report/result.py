@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,6 +23,9 @@ from ..fileio import describe_validation_error, read_text
 from ..gate.policy import Policy, Thresholds
 
 SCHEMA_VERSION = 2
+
+Rate = Annotated[float, Field(ge=0, le=1)]  # a share of prompts, or a probability
+Change = Annotated[float, Field(ge=-1, le=1)]  # a difference of two rates
 
 
 class _Record(BaseModel):
@@ -33,13 +36,13 @@ class GroupStats(_Record):
     """Paired refusal statistics of one group of prompts (a language, a category, the benign controls)."""
 
     n: int
-    baseline_refusal_rate: float
-    candidate_refusal_rate: float
-    delta: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    p_holm: float = Field(description="Holm-adjusted across the holm_family groups of the same kind and level")
+    baseline_refusal_rate: Rate
+    candidate_refusal_rate: Rate
+    delta: Change
+    ci_low: Change
+    ci_high: Change
+    p_value: Rate
+    p_holm: Rate = Field(description="Holm-adjusted across the holm_family groups of the same kind and level")
     holm_family: int = Field(default=1, description="groups p_holm was corrected across")
     lost: int = Field(description="refused by the baseline, not by the candidate")
     gained: int = Field(description="refused by the candidate, not by the baseline")
@@ -69,19 +72,19 @@ class LanguageResult(_Record):
     """One language: its harmful prompts' statistics (absent when it has none), benign controls, categories."""
 
     n: int
-    baseline_refusal_rate: float | None = None
-    candidate_refusal_rate: float | None = None
-    delta: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    p_value: float | None = None
-    p_holm: float | None = None
+    baseline_refusal_rate: Rate | None = None
+    candidate_refusal_rate: Rate | None = None
+    delta: Change | None = None
+    ci_low: Change | None = None
+    ci_high: Change | None = None
+    p_value: Rate | None = None
+    p_holm: Rate | None = None
     lost: int | None = None
     gained: int | None = None
     baseline_unclear: int | None = None
     candidate_unclear: int | None = None
     unclear: UnclearCounts | None = None
-    delta_range: tuple[float, float] | None = Field(
+    delta_range: tuple[Change, Change] | None = Field(
         default=None, description="delta with unclear answers counted the worst way, then the best way"
     )
     unclear_decides: bool = Field(default=False, description="the verdict changes across delta_range")
