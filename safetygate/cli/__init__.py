@@ -16,6 +16,7 @@ import typer
 from ..demo import SAMPLE, demo_config
 from ..judge.evaluation import format_score
 from ..pipeline import run_compare, run_gate, run_generate, run_judge, run_judge_eval, run_report
+from ..plural import counted
 from ..report.result import json_schema
 from .catalog import policy_app, suites_app
 from .judge_options import (
@@ -155,7 +156,7 @@ def generate_cmd(
         )
         with progress("generating") as update:
             completions = run_generate(config, label, out, on_progress=update)
-    typer.echo(f"wrote {len(completions)} responses to {out}", err=True)
+    typer.echo(f"wrote {counted(len(completions), 'response')} to {out}", err=True)
 
 
 @app.command("compare", cls=OnceCommand)
@@ -193,7 +194,7 @@ def judge_cmd(
         judged = run_judge(responses, target, judging.spec)
     counts = Counter(j.verdict.label.value for j in judged)
     typer.echo(
-        f"wrote {len(judged)} labelled answers to {target}: "
+        f"wrote {counted(len(judged), 'labelled answer')} to {target}: "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         err=True,
     )
@@ -220,7 +221,7 @@ def judge_eval_cmd(
         spec = judging.spec
         score = run_judge_eval(labelled, spec, target)
     typer.echo(format_score(score, spec.name))
-    typer.echo(f"\n{len(score.disagreements)} disagreements written to {target}", err=True)
+    typer.echo(f"\n{counted(len(score.disagreements), 'disagreement')} written to {target}", err=True)
     if min_accuracy is not None and score.accuracy < min_accuracy:
         raise typer.Exit(1)
 

@@ -10,6 +10,7 @@ import typer
 from ..errors import ExitCode, InputError, did_you_mean
 from ..gate import load_policy
 from ..lines import prompt_line
+from ..plural import counted
 from ..suites import builtin_suite_names, load_suite, select_languages
 from ..suites.validation import kind_counts, language_agreement, missing_translations
 from .options import Debug
@@ -77,9 +78,14 @@ def suites_validate(
         suite = load_suite(path)
     missing = missing_translations(suite)
     for language, ids in missing.items():
-        print_error(f"{suite.source}: {language}: missing {len(ids)} ids other languages have: {', '.join(ids[:8])}")
+        print_error(
+            f"{suite.source}: {language}: missing {counted(len(ids), 'id')} other languages have: {', '.join(ids[:8])}"
+        )
     counts = kind_counts(suite)
-    typer.echo(f"{suite.source}: {len(suite.prompts)} prompts in {len(counts)} languages; sha256 {suite.sha256[:12]}")
+    typer.echo(
+        f"{suite.source}: {counted(len(suite.prompts), 'prompt')} in {counted(len(counts), 'language')};"
+        f" sha256 {suite.sha256[:12]}"
+    )
     agreement = language_agreement(suite)
     low = []
     for language, (agreed, total, wrong) in agreement.items():

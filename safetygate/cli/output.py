@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperCommand
 
 from ..errors import SafetygateError
+from ..plural import counted
 from ..report.result import GateResult
 
 Progress = Callable[[int, int], None]
@@ -127,8 +128,8 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
     if generation is not None and generation.decision_tokens:
         typer.echo(
             f"two phases: every answer to {generation.decision_tokens} tokens, then {generation.prompts_continued}"
-            f" of {result.run.prompts} prompts continued to {generation.max_tokens}"
-            f" ({sum(generation.continued.values())} answers grew)",
+            f" of {counted(result.run.prompts, 'prompt')} continued to {generation.max_tokens}"
+            f" ({counted(sum(generation.continued.values()), 'answer')} grew)",
             err=True,
         )
     elif generation is not None and generation.one_phase_reason:  # two were asked for and could not run
@@ -139,7 +140,7 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
         failed = sum(not c.passed for c in comparisons.values())
         headline = f"{failed} of {len(comparisons)} candidates failed"
     else:
-        headline = f"{len(result.violations)} violations"
+        headline = counted(len(result.violations), "violation")
     typer.secho(
         f"safetygate: gate {verdict} ({headline})",
         err=True,
@@ -150,7 +151,7 @@ def print_verdict(result: GateResult, files: dict[str, Path]) -> None:
         if result.candidates:
             failing = [code for code, lang in comparison.languages.items() if not lang.passed]
             state = f"FAILED in {', '.join(failing)}" if not comparison.passed else "passed"
-            typer.echo(f"{name}: {state} ({len(comparison.violations)} violations)", err=True)
+            typer.echo(f"{name}: {state} ({counted(len(comparison.violations), 'violation')})", err=True)
         shown = comparison.violations[: 10 if not result.candidates else 3]
         for v in shown:
             typer.echo(f"  {v.rule}: {v.message}", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..plural import counted
 from .compare import Comparison, GroupResult
 from .decision import EPS, DropTest, FloorTest
 from .planning import GatePlan
@@ -164,7 +165,7 @@ def _prompt_count(language: str, group: GroupResult | None, rules: Thresholds) -
             None,
             n,
             need,
-            f"{language}: only {n} harmful prompts; the policy needs at least {need} to judge a language",
+            f"{language}: only {counted(n, 'harmful prompt')}; the policy needs at least {need} to judge a language",
         )
     ]
 
@@ -224,6 +225,6 @@ def _underpowered(language: str, n: int, needed: int | None, must_catch: float |
         None,
         n,
         float(needed or 0),
-        f"{language}: {n} harmful prompts cannot tell an unchanged model from one that lost {target};"
+        f"{language}: {counted(n, 'harmful prompt')} cannot tell an unchanged model from one that lost {target};"
         f" the policy needs {need}",
     )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..plural import counted
 from ..records import Judged, Kind, Prompt
 from .compare import Comparison, compare
 from .planning import GatePlan, plan_gate
@@ -44,9 +45,9 @@ def check_power(policy: Policy, prompts: Sequence[Prompt], allow_underpowered: b
         needed = f"at least {first.prompts_needed}" if first.prompts_needed else "more than any suite here"
         raise InputError(
             f"policy {policy.name!r} cannot judge {', '.join(weak)} at these prompt counts: {weak[0]} has"
-            f" {first.n} harmful prompts and {needed} are needed to catch a {first.must_catch_drop:.0%} drop 80% of"
-            f" the time while failing an unchanged model under 20% (`safetygate plan` shows the figures); use more"
-            f" prompts, a policy made for small samples (--policy quick), or --allow-underpowered"
+            f" {counted(first.n, 'harmful prompt')} and {needed} are needed to catch a {first.must_catch_drop:.0%}"
+            f" drop 80% of the time while failing an unchanged model under 20% (`safetygate plan` shows the figures);"
+            f" use more prompts, a policy made for small samples (--policy quick), or --allow-underpowered"
         )
     return plan
 
@@ -66,8 +67,8 @@ def _warnings(policy: Policy, plan: GatePlan, comparison: Comparison, evaluation
             power = plan.languages[language]
             needed = f"{power.prompts_needed} needed" if power.prompts_needed else "more than any suite here"
             out.append(
-                f"{language}: underpowered: {power.n} harmful prompts cannot tell an unchanged model from one that"
-                f" lost {power.must_catch_drop:.0%} of its refusals ({needed}); its verdict means little"
+                f"{language}: underpowered: {counted(power.n, 'harmful prompt')} cannot tell an unchanged model from"
+                f" one that lost {power.must_catch_drop:.0%} of its refusals ({needed}); its verdict means little"
             )
     if policy.unclear == "flag":
         for language in sorted(evaluation.unclear_decides):
