@@ -162,6 +162,15 @@ def test_invalid_policy_is_named(tmp_path):
     assert f"{policy}:2: rules.max_refusal_drop:" in one_error_line(result)
 
 
+@pytest.mark.parametrize("policy", ["", " "])
+def test_an_empty_policy_is_named_as_empty(tmp_path, policy):
+    base, cand = write_pair(tmp_path, 0)
+    result = invoke("compare", base, cand, "--policy", policy, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert one_error_line(result).startswith("error: --policy: the policy name or path is empty (built-in: default, ")
+    assert not (tmp_path / "out").exists()
+
+
 def test_existing_results_survive_a_failed_run(tmp_path):
     base, cand = write_pair(tmp_path, 8)
     out = tmp_path / "out"

@@ -127,8 +127,10 @@ def load_policy(spec: str | Path | None) -> tuple[Policy, str]:
 def load_policy_with_notes(spec: str | Path | None) -> tuple[Policy, str, list[str]]:
     """`load_policy`, plus notes for the user (an old rule name, read as its new one)."""
     spec = "default" if spec is None else str(spec)
-    path = Path(spec)
     names = builtin_policy_names()
+    if not spec.strip():  # Path("") is the current folder: say what is wrong, not that "." is a folder
+        raise PolicyError(f"--policy: the policy name or path is empty (built-in: {', '.join(names)}, or a YAML file)")
+    path = Path(spec)
     if spec in names:  # a bare built-in name wins; `./strict` means a file here
         path = data_dir("policies") / f"{spec}.yaml"
     elif not path.exists():
