@@ -116,7 +116,7 @@ def write_all(files: dict[Path, str]) -> None:
             os.replace(tmp, path)
             del written[path]
     except OSError as exc:
-        raise InputError(f"{exc.filename or path}: cannot write: {exc.strerror or exc}") from None
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     finally:
         for tmp in written.values():
             tmp.unlink(missing_ok=True)
@@ -124,12 +124,15 @@ def write_all(files: dict[Path, str]) -> None:
 
 def _write_temporary(path: Path, text: str) -> Path:
     """`text` in a new file beside `path`, with the permissions `open()` would give it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path.parent}: cannot create the folder: {exc.strerror or exc}") from None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        # mkstemp makes the file private (0600); a report is for others to read too, as open() would allow.
-        os.chmod(tmp, 0o666 & ~_UMASK)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # mkstemp makes the file private (0600); a report is for others to read too, as open() would allow.
+            os.chmod(tmp, 0o666 & ~_UMASK)
             handle.write(text)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
