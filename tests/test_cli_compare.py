@@ -428,6 +428,21 @@ def test_a_single_value_option_given_twice_is_refused_not_silently_cut(args, opt
     assert f"{option} is given twice" in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("check", "--sample", "0"), "'--sample'"),
+        (("plan", "--frobnicate"), "--frobnicate"),
+        (("compare",), "'baseline'"),
+    ],
+)
+def test_a_usage_mistake_is_one_line_naming_the_option(args, said):
+    result = invoke(*args)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1
+    assert lines[0].startswith("error: ") and said in lines[0] and f"{args[0]} --help" in lines[0]
+
+
 def test_repeatable_options_and_flags_may_repeat():
     result = invoke("plan", "--suite", "harmful", "--suite", "benign", "--languages", "en")
     assert result.exit_code == 0, result.output

@@ -190,3 +190,12 @@ class OnceCommand(TyperCommand):
                 )
             seen[param.name] = given
         return super().parse_args(ctx, args)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # A mistyped option is bad input like any other: one line and exit 2, not a usage box.
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _USAGE_ERROR as exc:
+            where = exc.ctx.command_path if exc.ctx else info_name
+            typer.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+            raise typer.Exit(2) from None
