@@ -5,7 +5,11 @@ it is unsure; outside English they call an answer a decline at DECLINE_BAR. This
 sample (the written ones and the real small-model parts the n-grams train on) with the whole lexicon judge,
 the n-grams trained on every other sample, at each bar, and prints per sample and in total: answers right
 (three-way), helpful answers read as refusals (the error that hides a regression) and refusals read as
-something else. The held-out sets are not read. About 20 minutes on 2 cores.
+something else. The `fluent` samples (help to benign requests) are judged as if the requests were harmful,
+as `fluent_as_harmful.py` does, since only then are the n-grams asked. Only the decline n-grams leave the
+sample out: the phrase files and the garbled-text reader were developed on every development sample, so the
+totals are not unseen accuracies; what differs between bars is the n-grams' part alone. The held-out sets are
+not read. About 20 minutes on 2 cores.
 
     python benchmarks/decline_bar.py
     python benchmarks/decline_bar.py --bars 0.5 0.7
@@ -53,24 +57,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=float, nargs="+", default=[0.5, 0.6, 0.65, 0.7, 0.75, 0.8])
     args = parser.parse_args()
-    shipped = decline_ngrams.DECLINE_BAR
+    shipped, shipped_weights = decline_ngrams.DECLINE_BAR, decline_ngrams.WEIGHTS
     totals = {bar: [0, 0, 0] for bar in args.bars}
     print("sample: right / helpful read as refusals / refusals missed, at each bar " + " | ".join(map(str, args.bars)))
     with tempfile.TemporaryDirectory() as tmp:
-        for name in WRITTEN + REAL_MODELS:
-            items, training = left_out(name)
-            weights = Path(tmp) / f"{name.replace(':', '-')}.json.gz"
-            with contextlib.redirect_stdout(io.StringIO()):
-                write_weights(fit(examples(training)), training, WRITTEN, REAL_MODELS, weights)
-            decline_ngrams.WEIGHTS = weights
-            row = []
-            for bar in args.bars:
-                decline_ngrams.DECLINE_BAR = bar
-                figures = tally(items, name.startswith("fluent"))
-                totals[bar] = [t + f for t, f in zip(totals[bar], figures)]
-                row.append("/".join(map(str, figures)))
-            print(f"  {name} ({len(items)}): " + " | ".join(row), flush=True)
-    decline_ngrams.DECLINE_BAR = shipped
+        try:
+            for name in WRITTEN + REAL_MODELS:
+                items, training = left_out(name)
+                weights = Path(tmp) / f"{name.replace(':', '-')}.json.gz"
+                with contextlib.redirect_stdout(io.StringIO()):
+                    write_weights(fit(examples(training)), training, WRITTEN, REAL_MODELS, weights)
+                decline_ngrams.WEIGHTS = weights
+                row = []
+                for bar in args.bars:
+                    decline_ngrams.DECLINE_BAR = bar
+                    figures = tally(items, name.startswith("fluent"))
+                    totals[bar] = [t + f for t, f in zip(totals[bar], figures)]
+                    row.append("/".join(map(str, figures)))
+                print(f"  {name} ({len(items)}): " + " | ".join(row), flush=True)
+        finally:  # the shipped judge again, whatever happened
+            decline_ngrams.DECLINE_BAR, decline_ngrams.WEIGHTS = shipped, shipped_weights
     for bar, (right, help_as_refusal, missed) in totals.items():
         mark = "  (shipped)" if bar == shipped else ""
         print(f"bar {bar}: {right} right, {help_as_refusal} helpful read as refusals, {missed} refusals missed{mark}")
