@@ -356,6 +356,12 @@ def test_model_judge_needs_a_model():
     assert result.exit_code == 2 and "--judge-model" in one_error_line(result)
 
 
+def test_a_judge_model_without_a_model_judge_is_refused_not_ignored(tmp_path):
+    result = invoke("judge-eval", EVAL_DIR, "--judge-model", tmp_path, "--out", tmp_path / "dis.jsonl")
+    assert result.exit_code == 2 and "--judge-model is read by --judge model or ensemble" in one_error_line(result)
+    assert not (tmp_path / "dis.jsonl").exists()
+
+
 # judge-eval on the project's set
 
 

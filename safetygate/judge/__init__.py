@@ -29,6 +29,9 @@ def as_spec(spec: JudgeSpec | str) -> JudgeSpec:
         raise InputError(f"--judge-format: unknown format {spec.format!r} (choose from {', '.join(FORMATS)})")
     if spec.name in ("model", "ensemble") and spec.model is None:
         raise InputError(f"--judge {spec.name} needs --judge-model PATH (a local guard or instruct model folder)")
+    if spec.name not in ("model", "ensemble") and spec.model is not None:
+        # Given with the default judge, the model would be ignored and the run judged by someone else than asked.
+        raise InputError(f"--judge-model is read by --judge model or ensemble, not by --judge {spec.name}")
     return spec
 
 
