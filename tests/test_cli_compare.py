@@ -429,18 +429,21 @@ def test_a_single_value_option_given_twice_is_refused_not_silently_cut(args, opt
 
 
 @pytest.mark.parametrize(
-    ("args", "said"),
+    ("args", "said", "help_of"),
     [
-        (("check", "--sample", "0"), "'--sample'"),
-        (("plan", "--frobnicate"), "--frobnicate"),
-        (("compare",), "'baseline'"),
+        (("check", "--sample", "0"), "'--sample'", "check"),
+        (("plan", "--frobnicate"), "--frobnicate", "plan"),
+        (("compare",), "'baseline'", "compare"),
+        (("frobnicate",), "'frobnicate'", ""),
+        (("suites", "nope"), "'nope'", "suites"),
     ],
 )
-def test_a_usage_mistake_is_one_line_naming_the_option(args, said):
+def test_a_usage_mistake_is_one_line_naming_the_option(args, said, help_of):
     result = invoke(*args)
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1
-    assert lines[0].startswith("error: ") and said in lines[0] and f"{args[0]} --help" in lines[0]
+    assert lines[0].startswith("error: ") and said in lines[0]
+    assert lines[0].endswith(f"{' ' + help_of if help_of else ''} --help')")
 
 
 def test_repeatable_options_and_flags_may_repeat():

@@ -46,13 +46,14 @@ from .options import (
     run_config,
     served_models,
 )
-from .output import OnceCommand, print_verdict, progress, quiet_engines, user_errors
+from .output import OnceCommand, OneLineGroup, print_verdict, progress, quiet_engines, user_errors
 from .plan import plan
 
 app = typer.Typer(
     help="Safety regression gate for fine-tuned LLMs: did this adapter make the model refuse "
     "harmful requests less often, in any language, by more than the policy allows?",
     no_args_is_help=True,
+    cls=OneLineGroup,
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )

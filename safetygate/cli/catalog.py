@@ -14,10 +14,10 @@ from ..plural import counted
 from ..suites import builtin_suite_names, load_suite, select_languages
 from ..suites.validation import kind_counts, language_agreement, missing_translations
 from .options import Debug
-from .output import OnceCommand, print_error, user_errors
+from .output import OnceCommand, OneLineGroup, print_error, user_errors
 
-suites_app = typer.Typer(help="List, show and validate prompt suites.", no_args_is_help=True)
-policy_app = typer.Typer(help="Validate gate policies.", no_args_is_help=True)
+suites_app = typer.Typer(help="List, show and validate prompt suites.", no_args_is_help=True, cls=OneLineGroup)
+policy_app = typer.Typer(help="Validate gate policies.", no_args_is_help=True, cls=OneLineGroup)
 
 
 @suites_app.command("list", cls=OnceCommand)

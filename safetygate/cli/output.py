@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from ..errors import SafetygateError
 from ..plural import counted
@@ -192,10 +192,28 @@ class OnceCommand(TyperCommand):
         return super().parse_args(ctx, args)
 
     def make_context(self, info_name, args, parent=None, **extra):
-        # A mistyped option is bad input like any other: one line and exit 2, not a usage box.
-        try:
+        with one_line_usage(info_name):
             return super().make_context(info_name, args, parent=parent, **extra)
-        except _USAGE_ERROR as exc:
-            where = exc.ctx.command_path if exc.ctx else info_name
-            typer.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
-            raise typer.Exit(2) from None
+
+
+class OneLineGroup(TyperGroup):
+    """A command group whose usage mistakes (an unknown command or option) are one line, as its commands' are."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with one_line_usage(info_name):
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def resolve_command(self, ctx, args):
+        with one_line_usage(ctx.command_path):
+            return super().resolve_command(ctx, args)
+
+
+@contextmanager
+def one_line_usage(name: str | None) -> Iterator[None]:
+    """A usage mistake is bad input like any other: one line and exit 2, not a usage block and a boxed message."""
+    try:
+        yield
+    except _USAGE_ERROR as exc:
+        where = exc.ctx.command_path if exc.ctx else name
+        typer.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+        raise typer.Exit(2) from None
