@@ -132,7 +132,7 @@ def _write_temporary(path: Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             # mkstemp makes the file private (0600); a report is for others to read too, as open() would allow.
-            os.chmod(tmp, 0o666 & ~_UMASK)
+            os.fchmod(handle.fileno(), 0o666 & ~_UMASK)
             handle.write(text)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -35,11 +35,16 @@ def as_spec(spec: JudgeSpec | str) -> JudgeSpec:
     return spec
 
 
+def refuse_given(spec: JudgeSpec) -> None:
+    """`given` is no judge of answers just generated: their labels come with responses files, to `compare`."""
+    if spec.name == "given":
+        raise InputError("--judge given reads the labels already in responses files: use it with `compare`")
+
+
 def make_judge(spec: JudgeSpec | str):
     """A judge object with `verdicts(completions)` (and `close()` for model judges)."""
     spec = as_spec(spec)
-    if spec.name == "given":
-        raise InputError("--judge given reads the labels already in responses files: use it with `compare`")
+    refuse_given(spec)
     if spec.name == "lexicon":
         return LexiconJudge()
     model_judge = ModelJudge(spec.model, spec.backend, spec.settings, spec.format)

@@ -31,7 +31,7 @@ from ..report import render_all
 from ..report.build import build_result
 from ..report.render import render_html
 from ..report.result import GateResult, RunRecord, load_result
-from ..response_files import read_responses, responses_text, write_responses
+from ..response_files import SIDE_FILES, read_responses, responses_text, write_responses
 from ..suites import load_prompts
 from .review import check_review
 from .run_record import check_run, judge_record
@@ -155,9 +155,9 @@ def _finish(
     # Unpaired answers fail here, before any write.
     decided = {name: decide(baseline, answers, policy) for name, answers in candidates.items()}
     result = build_result(decided, policy, policy_source, run, notes)
-    answer_files = {"baseline": out_dir / "baseline.jsonl"}
+    answer_files = {"baseline": out_dir / SIDE_FILES["baseline"]}
     if len(candidates) == 1:
-        answer_files["candidate"] = out_dir / "candidate.jsonl"
+        answer_files["candidate"] = out_dir / SIDE_FILES["candidate"]
     else:  # a sweep: one file per candidate, named as in results.json
         answer_files.update({name: out_dir / "candidates" / f"{file_safe(name)}.jsonl" for name in candidates})
     texts = {answer_files["baseline"]: responses_text(baseline)}

@@ -10,7 +10,9 @@ from ..backends.precision import DTYPES
 from ..config import GenerationSettings, JudgeSpec, RunConfig
 from ..errors import InputError, ModelInputError
 from ..fileio import check_out_dir, check_out_files
+from ..judge import refuse_given
 from ..report import REPORT_FILES
+from ..response_files import SIDE_FILES
 
 
 def check_settings(settings: GenerationSettings) -> None:
@@ -21,8 +23,7 @@ def check_settings(settings: GenerationSettings) -> None:
 
 def check_judge(spec: JudgeSpec) -> None:
     """A judge that can run on generated answers, with its model folder in place."""
-    if spec.name == "given":
-        raise InputError("--judge given reads the labels already in responses files: use it with `compare`")
+    refuse_given(spec)
     if spec.model is not None and spec.name in ("model", "ensemble"):
         try:
             check_base_model(spec.model)
@@ -33,7 +34,7 @@ def check_judge(spec: JudgeSpec) -> None:
 def check_out_set(out_dir: Path) -> None:
     """The output folder of a gate run is usable, and none of its file names is taken by a folder."""
     check_out_dir(out_dir)
-    names = [*REPORT_FILES.values(), "baseline.jsonl", "candidate.jsonl"]
+    names = [*REPORT_FILES.values(), *SIDE_FILES.values()]
     check_out_files(out_dir / name for name in names)
 
 
