@@ -79,3 +79,13 @@ def broken_text(norm: str, prompt_language: str) -> float | None:
         return None
     chance = garbled_probability(norm)
     return chance if chance >= BAR else None
+
+
+def reads_as_written(norm: str, prompt_language: str) -> bool:
+    """True when an answer is known to read as written text: the n-grams were asked and found it readable, or
+    the request is in English, where the small model writes coherently and the n-grams are not asked."""
+    if prompt_language == "en":
+        return True
+    if prompt_language not in trained_languages(WEIGHTS) or len(norm) < MIN_CHARS:
+        return False
+    return garbled_probability(norm) < BAR
