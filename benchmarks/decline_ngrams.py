@@ -5,8 +5,8 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.decline_ngra
 refusal against everything else, trained on the development sets only:
 
 - the main labelled set and the written samples `plain`, `plain3`, `plain4`,
-  `plain6`, `plain8`, `plain10`, `plain12`, `fluent`, `fluent3`, `terse`,
-  `terse3` and `terse4` (refusal against compliance);
+  `plain6`, `plain8`, `plain10`, `plain12`, `plain15`, `fluent`, `fluent3`,
+  `terse`, `terse3`, `terse4` and `terse7` (refusal against compliance);
 - the real small-model set's `base` and `aligned` answers in the languages it
   writes readable text in (refusal against compliance and unclear: what
   garbled text looks like); not `real_sweep` (see REAL_MODELS).

@@ -11,7 +11,7 @@ the character 1- to 4-grams of an answer's start (`safetygate.judge.garbled_ngra
   the written samples `plain`, `plain3`, `plain4`, `plain6`, `plain8`,
   `plain10`, `plain12`, `fluent` and `fluent3` (fluent refusals and answers in
   every language: what must not be flagged); not the one-line answers of
-  `terse`, `terse3` and `terse4` (see WRITTEN below).
+  `terse`, `terse3`, `terse4` and `terse7`, nor `plain15` (see WRITTEN below).
 
 The real set's `finetuned` answers and the held-out written sets never enter it.
 
@@ -40,8 +40,10 @@ REAL_MODELS = REAL  # every development model's broken text, `real_sweep`'s fine
 # of the real set's held-out fine-tuned answers wrongly (650 -> 636 of 700 three-way; unclear recall 481 -> 467
 # of 517); trained on their declines alone, or on the 14 languages the small model writes broken, 13 and 18
 # more, and more of its broken text then fell to the decline n-grams as refusals (3 -> 8 and 11). The decline
-# n-grams train on them.
-WRITTEN = [name for name in DEVELOPMENT_SETS if not name.startswith("terse")]
+# n-grams train on them. Nor `plain15`: trained on its prose as readable, this reader flagged 38 fewer of the
+# development models' broken answers (each model left out in turn: base 446 -> 424 of 661) for 17 fewer of
+# `plain10`'s and `plain12`'s written answers flagged wrongly.
+WRITTEN = [name for name in DEVELOPMENT_SETS if not name.startswith("terse") and name != "plain15"]
 
 
 def training_items(names: list[str], models: list[str], languages: set[str] | None = None) -> list:

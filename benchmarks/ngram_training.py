@@ -21,11 +21,13 @@ WRITTEN = [
     "plain8",
     "plain10",
     "plain12",
+    "plain15",
     "fluent",
     "fluent3",
     "terse",
     "terse3",
     "terse4",
+    "terse7",
 ]
 # The real small-model answers for development, as folder:model (an answer's id starts with its model's
 # name): the real set's `base` and `aligned` answers (its `finetuned` ones are held out) and `real_sweep/`'s
