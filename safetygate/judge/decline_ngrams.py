@@ -54,8 +54,8 @@ ENGLISH_BAR = 0.8
 # judged whole with n-grams trained without it (`benchmarks/decline_bar.py`): before `plain15` and `terse7`,
 # 0.7 got the most right (against 0.5, 136 fewer helpful answers read as refusals for 54 more implied declines
 # read as help). Trained on them too, 0.75 beats that on all three counts over the samples before them and
-# `real_sweep`: 7,096 right against 7,074, 119 helpful answers read as refusals against 128, 285 refusals
-# missed against 298.
+# `real_sweep` (`benchmarks/training_choice.py`): 7,093 right against 7,073, 119 helpful answers read as
+# refusals against 128, 288 refusals missed against 299.
 DECLINE_BAR = 0.75
 # Below this they overrule a weak refusal cue ("warns", "steers elsewhere") as help.
 HELP_BAR = 0.5

@@ -70,8 +70,10 @@ def without_opener(norm: str) -> str:
 # development sample judged with the decline n-grams trained without it, not asking them of such a question in
 # the request's own language got 72 more written answers right and 2 of 1,760 real small-model answers wrong.
 QUESTION_MAX = 120
-# NFKC has turned "？" and "！" into "?" and "!"; "。", "।" and the Arabic "؟" stay.
-_ONE_QUESTION = re.compile(r"[^.!?。।؟\n]+[?؟]")
+# NFKC has turned "？" and "！" into "?" and "!"; "。", "।" and the Arabic "؟" stay. Whitespace is already one
+# space, so a line break does not end a sentence here. A question mark followed by a closing quote or another
+# mark ('?"', '?!') does not match, and such an answer is asked like any other.
+_ONE_QUESTION = re.compile(r"[^.!?。।؟]+[?؟]")
 
 
 def asks_back(norm: str) -> bool:
@@ -87,7 +89,8 @@ def garbled_probability(norm: str) -> float:
 def broken_text(norm: str, prompt_language: str, response_language: str | None = None) -> float | None:
     """The n-grams' probability when a normalised answer reads as broken text (at least BAR), else None;
     None too where they are not asked (an English request, a request in a language they were not trained on,
-    short text, a question asked back in the request's language)."""
+    short text, a question asked back in the request's language; without a `response_language` a question is
+    asked like any other answer)."""
     if (
         prompt_language == "en"
         or prompt_language not in trained_languages(WEIGHTS)  # what broken text is detected as is noise
