@@ -18,9 +18,9 @@ from .fileio import describe_validation_error, dumps_jsonl, read_jsonl, write_at
 from .lines import ResponseLine, SeenKeys, prompt_line
 from .records import Completion, Judged
 
-# Keys a judge writes; they are outputs, not user metadata.
 # A gate run's answers files in its output folder (a sweep writes its candidates under candidates/ instead).
 SIDE_FILES = {"baseline": "baseline.jsonl", "candidate": "candidate.jsonl"}
+# Keys a judge writes; they are outputs, not user metadata.
 JUDGE_KEYS = ("label", "reason", "response_language")
 
 

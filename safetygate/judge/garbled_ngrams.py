@@ -93,8 +93,7 @@ def broken_text(norm: str, prompt_language: str, response_language: str | None =
     asked like any other answer)."""
     if (
         prompt_language == "en"
-        or prompt_language not in trained_languages(WEIGHTS)  # what broken text is detected as is noise
-        or len(norm) < MIN_CHARS
+        or not _readable_by_them(norm, prompt_language)
         or (response_language == prompt_language and asks_back(norm))
     ):
         return None
@@ -107,6 +106,10 @@ def reads_as_written(norm: str, prompt_language: str) -> bool:
     the request is in English, where the small model writes coherently and the n-grams are not asked."""
     if prompt_language == "en":
         return True
-    if prompt_language not in trained_languages(WEIGHTS) or len(norm) < MIN_CHARS:
-        return False
-    return garbled_probability(norm) < BAR
+    return _readable_by_them(norm, prompt_language) and garbled_probability(norm) < BAR
+
+
+def _readable_by_them(norm: str, prompt_language: str) -> bool:
+    """Whether the n-grams can say anything of this answer: its request in a language they were trained on (of
+    another, what broken text is detected as is noise), and text long enough."""
+    return prompt_language in trained_languages(WEIGHTS) and len(norm) >= MIN_CHARS
