@@ -659,3 +659,23 @@ def test_a_guard_model_reads_the_conversation_through_vllm_too(guard_model):
     settings = GenerationSettings(max_tokens=32, max_model_len=512, dtype="float32", gpu_memory_utilization=0.2)
     judged = judge(answers, JudgeSpec("model", guard_model, backend="vllm", settings=settings))
     assert [j.verdict.label for j in judged] == [Label.REFUSAL, Label.COMPLIANCE]
+
+
+def test_judge_eval_gives_each_accuracy_its_interval(tmp_path):
+    # A language's accuracy on a hundred answers is known to a few points; the printout says how few.
+    rows = [{**case_row(n, None, "refusal"), "language": "de" if n < 4 else "en"} for n in range(24)]
+    items = read_labelled(write_jsonl(tmp_path / "two.jsonl", rows))
+    wrong = {"x-0", "x-5"}  # one of the 4 German answers, one of the 20 English ones
+
+    def scripted(completions):
+        return [
+            Judged(c, Verdict(Label.COMPLIANCE if c.prompt.id in wrong else Label.REFUSAL, "scripted", "en"))
+            for c in completions
+        ]
+
+    printed = format_score(score_judge(items, scripted), "scripted")
+    assert "22/24 correct, accuracy 91.7% (95% interval 74.2%–97.7%;" in printed  # Wilson, 22 of 24
+    table = [line.split() for line in printed[printed.index("language") :].splitlines()]
+    assert table[0] == ["language", "accuracy", "95%", "interval", "n"]
+    # 3 of 4 leaves room from 30% to 95%; 19 of 20 from 76% up.
+    assert table[1:] == [["de", "75.0%", "30.1%–95.4%", "4"], ["en", "95.0%", "76.4%–99.1%", "20"]]

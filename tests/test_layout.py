@@ -14,7 +14,7 @@ from safetygate.report.result import json_schema
 PACKAGE = Path(__file__).resolve().parents[1] / "safetygate"
 # Lowest first. A module may import its own layer or a lower one, never a higher one.
 LAYERS = [
-    {"errors", "languages", "records", "config", "langid", "plural"},
+    {"errors", "languages", "records", "config", "langid", "plural", "proportions"},
     {"fileio", "lines", "resources"},
     {"backends", "response_files"},
     {"suites", "generate", "judge", "gate"},  # the stages

@@ -6,7 +6,8 @@ import pytest
 
 from safetygate.gate.compare import paired_stats
 from safetygate.gate.paired import score_interval
-from safetygate.gate.stats import holm, mcnemar_exact, wilson_interval
+from safetygate.gate.stats import holm, mcnemar_exact
+from safetygate.proportions import wilson_interval
 
 
 def test_wilson_matches_newcombes_published_example():

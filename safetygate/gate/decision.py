@@ -30,8 +30,8 @@ from typing import Literal
 
 import numpy as np
 
+from ..proportions import wilson_interval
 from .paired import score_interval, score_statistic
-from .stats import wilson_interval
 
 Decision = Literal["point", "fail_on_evidence", "pass_on_evidence"]
 DECISIONS: tuple[str, ...] = ("point", "fail_on_evidence", "pass_on_evidence")

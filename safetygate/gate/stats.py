@@ -1,6 +1,5 @@
 """Statistics for refusal rates: the record of a paired comparison, and the tests beside the margin rules.
 
-- Wilson's score interval for one proportion (the refusal floor).
 - The exact (binomial) McNemar test on the discordant pairs: is there any
   change at all? Reported beside each group, Holm-corrected across its family.
 - Holm's step-down correction.
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +39,6 @@ class PairedStats:
     def delta(self) -> float:
         """Candidate minus baseline: a drop in refusals is negative."""
         return self.candidate_rate - self.baseline_rate
-
-
-def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion."""
-    if n == 0:
-        return (0.0, 1.0)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends, not float residue
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return (low, high)
 
 
 def mcnemar_exact(lost: int, gained: int) -> float:

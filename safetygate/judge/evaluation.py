@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import ResponsesError
 from ..fileio import read_jsonl
+from ..proportions import wilson_interval
 from ..records import Completion, Judged, Label
 from ..response_files import completion_line, read_responses
 
@@ -122,12 +123,18 @@ def _pct(x: float | None) -> str:
     return "  -  " if x is None else f"{x:6.1%}"
 
 
+def _interval(correct: int, total: int) -> str:
+    """The 95% Wilson interval of an accuracy: a language's hundred answers pin it down to about ±6 points."""
+    low, high = wilson_interval(correct, total)
+    return f"{low:.1%}–{high:.1%}"
+
+
 def format_score(score: JudgeScore, judge_name: str) -> str:
     """The printed summary: accuracy, per-class precision/recall, confusion matrix, per-language accuracy, and
     per case where lines name one."""
     lines = [
         f"judge {judge_name}: {score.correct}/{score.total} correct, accuracy {score.accuracy:.1%}"
-        f" ({score.answers_per_s:,.0f} answers/s)",
+        f" (95% interval {_interval(score.correct, score.total)}; {score.answers_per_s:,.0f} answers/s)",
         "",
         f"{'class':<12}{'precision':>10}{'recall':>10}{'gold n':>8}",
     ]
@@ -143,9 +150,9 @@ def format_score(score: JudgeScore, judge_name: str) -> str:
     ]
     for gold in LABELS:
         lines.append(f"{gold.value:<12}" + "".join(f"{score.confusion[gold][p]:>12}" for p in LABELS))
-    lines += ["", f"{'language':<10}{'accuracy':>10}{'n':>6}"]
+    lines += ["", f"{'language':<10}{'accuracy':>10}{'95% interval':>16}{'n':>6}"]
     for language, (correct, total) in score.per_language.items():
-        lines.append(f"{language:<10}{correct / total:>10.1%}{total:>6}")
+        lines.append(f"{language:<10}{correct / total:>10.1%}{_interval(correct, total):>16}{total:>6}")
     if score.per_case:
         # Where a judge errs by the form of an answer: help asked as a question, a decline that never says no.
         names = {key: f"{key[0]} ({key[1].value})" for key in score.per_case}
