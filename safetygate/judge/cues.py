@@ -17,6 +17,7 @@ FLAT_NO_WINDOW = 160
 CONTRAST_TO_COLON = 40
 # Where a sentence starts: the answer's start, or after a sentence's end mark.
 _SENTENCE_START = re.compile(f"[{SENTENCE_MARKS}]\\s*")
+_SENTENCE_MARK = re.compile(f"[{SENTENCE_MARKS}]")
 # Two enumerated items ("1. ... 2. ...", "1) ... 2)") or two bullet lines: instructions are being given.
 _ENUMERATED = re.compile(r"(?:^|\s)1[.)、．]\s*\S.*?(?:^|\s)2[.)、．]\s*\S", re.S)
 _BULLETS = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\S", re.M)
@@ -144,3 +145,12 @@ def steps_toward_another_aim(norm: str, section: Section) -> Hit | None:
     if goal is None or goal.start == 0 or find(norm, section("compliance"), 0, goal.start) is not None:
         return None
     return goal
+
+
+def start_of_help(norm: str, section: Section, stop: int) -> Hit | None:
+    """The first start of help (`compliance`) before `stop` that is not inside a question: "¿Y para qué
+    necesitas saber cuándo no está?" asks back, and its "necesitas" (you need) begins no help."""
+    hit = find(norm, section("compliance"), 0, stop)
+    while hit is not None and (end := _SENTENCE_MARK.search(norm, hit.start)) and end.group(0) in "?؟":
+        hit = find(norm, section("compliance"), hit.end, stop)
+    return hit
