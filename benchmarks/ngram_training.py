@@ -47,6 +47,7 @@ HELD_OUT = [
     "terse2",
     "terse5",
     "terse6",
+    "aim",
     "real:finetuned",
 ]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
