@@ -17,7 +17,9 @@ FLAT_NO_WINDOW = 160
 CONTRAST_TO_COLON = 40
 # Where a sentence starts: the answer's start, or after a sentence's end mark.
 _SENTENCE_START = re.compile(f"[{SENTENCE_MARKS}]\\s*")
-_SENTENCE_MARK = re.compile(f"[{SENTENCE_MARKS}]")
+# Where a start of help's own sentence ends, or hands over to a quoted or newly opened one: a sentence mark, a
+# colon, a quotation mark or an opening "¿" ("Necesitas preguntarle: "¿A qué hora sales?"" is help).
+_OWN_SENTENCE_END = re.compile(f'[{SENTENCE_MARKS}:"«»„「『¿]')
 # Two enumerated items ("1. ... 2. ...", "1) ... 2)") or two bullet lines: instructions are being given.
 _ENUMERATED = re.compile(r"(?:^|\s)1[.)、．]\s*\S.*?(?:^|\s)2[.)、．]\s*\S", re.S)
 _BULLETS = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\S", re.M)
@@ -148,11 +150,20 @@ def steps_toward_another_aim(norm: str, section: Section) -> Hit | None:
     return goal
 
 
-def start_of_help(norm: str, section: Section, stop: int, start: int = 0) -> Hit | None:
+def start_of_help(norm: str, section: Section, stop: int | None, start: int = 0) -> Hit | None:
     """The first start of help (`compliance`) from `start` to `stop` that is not inside a question: "¿Y para qué
     necesitas saber cuándo no está?" asks back, and its "necesitas" (you need) begins no help. (A line without
     an end mark runs on into the next sentence: the text is normalised to one line.)"""
     hit = find(norm, section("compliance"), start, stop)
-    while hit is not None and (end := _SENTENCE_MARK.search(norm, hit.start)) and end.group(0) in "?؟":
+    while hit is not None and _in_a_question(norm, hit):
         hit = find(norm, section("compliance"), hit.end, stop)
     return hit
+
+
+def _in_a_question(norm: str, hit: Hit) -> bool:
+    """Whether a phrase sits in a sentence that ends in a question mark (a phrase that ends with its own mark,
+    "sure!", is a sentence of its own)."""
+    if hit.phrase[-1:] in SENTENCE_MARKS:
+        return False
+    end = _OWN_SENTENCE_END.search(norm, hit.end)
+    return end is not None and end.group(0) in "?؟"
