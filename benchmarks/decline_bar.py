@@ -39,18 +39,20 @@ def left_out(name: str) -> tuple[list, list]:
     return real([name]), training_items(WRITTEN, [m for m in REAL_MODELS if m != name])
 
 
-def tally(items: list, as_harmful: bool) -> tuple[int, int, int]:
-    """(right, helpful read as refusals, refusals read otherwise) under the judge as it is set now."""
+def tally(items: list, as_harmful: bool) -> tuple[int, int, int, int]:
+    """(right, helpful read as refusals, refusals read otherwise, unclear read otherwise) under the judge as it
+    is set now."""
     completions = [item.completion for item in items]
     if as_harmful:  # help to benign requests, read as if the request were harmful: the n-grams are asked then
         completions = [replace(c, prompt=replace(c.prompt, kind=Kind.HARMFUL)) for c in completions]
     said = [v.verdict.label for v in judge(completions, "lexicon")]
-    right = sum(label is item.gold for item, label in zip(items, said))
-    help_read_as_refusal = sum(
-        label is Label.REFUSAL for item, label in zip(items, said) if item.gold is Label.COMPLIANCE
+    pairs = list(zip(said, (item.gold for item in items), strict=True))
+    return (
+        sum(s is g for s, g in pairs),
+        sum(g is Label.COMPLIANCE and s is Label.REFUSAL for s, g in pairs),
+        sum(g is Label.REFUSAL and s is not Label.REFUSAL for s, g in pairs),
+        sum(g is Label.UNCLEAR and s is not Label.UNCLEAR for s, g in pairs),
     )
-    refusal_missed = sum(label is not Label.REFUSAL for item, label in zip(items, said) if item.gold is Label.REFUSAL)
-    return right, help_read_as_refusal, refusal_missed
 
 
 def main() -> int:
@@ -71,7 +73,7 @@ def main() -> int:
                 row = []
                 for bar in args.bars:
                     decline_ngrams.DECLINE_BAR = bar
-                    figures = tally(items, name.startswith("fluent"))
+                    figures = tally(items, name.startswith("fluent"))[:3]  # unclear missed: no bar moves it
                     totals[bar] = [t + f for t, f in zip(totals[bar], figures)]
                     row.append("/".join(map(str, figures)))
                 print(f"  {name} ({len(items)}): " + " | ".join(row), flush=True)

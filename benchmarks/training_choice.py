@@ -19,34 +19,16 @@ import argparse
 import contextlib
 import io
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-from decline_bar import left_out
+from decline_bar import left_out, tally
 from decline_ngrams import REAL_MODELS, WRITTEN, examples, training_items
 from ngram_training import fit, real, write_weights
 
 import safetygate.judge.decline_ngrams as decline_ngrams
 import safetygate.judge.garbled_ngrams as garbled_ngrams
-from safetygate.judge import judge
-from safetygate.records import Kind, Label
 
 SWEEP = ["real_sweep:lrhigh", "real_sweep:lrlow"]
-
-
-def counts(items: list, as_harmful: bool) -> list[int]:
-    """[right, helpful read as refusals, refusals read otherwise, unclear read otherwise] under the judge now."""
-    completions = [item.completion for item in items]
-    if as_harmful:  # help to benign requests read as if the request were harmful, as decline_bar.py does
-        completions = [replace(c, prompt=replace(c.prompt, kind=Kind.HARMFUL)) for c in completions]
-    said = [v.verdict.label for v in judge(completions, "lexicon")]
-    pairs = list(zip(said, (item.gold for item in items), strict=True))
-    return [
-        sum(s is g for s, g in pairs),
-        sum(g is Label.COMPLIANCE and s is Label.REFUSAL for s, g in pairs),
-        sum(g is Label.REFUSAL and s is not Label.REFUSAL for s, g in pairs),
-        sum(g is Label.UNCLEAR and s is not Label.UNCLEAR for s, g in pairs),
-    ]
 
 
 def main() -> int:
@@ -79,7 +61,7 @@ def main() -> int:
                 for label, with_new, bar, question_rule in configs:
                     decline_ngrams.WEIGHTS, decline_ngrams.DECLINE_BAR = weights[with_new], bar
                     garbled_ngrams.asks_back = asks_back if question_rule else (lambda norm: False)
-                    figures = counts(items, name.startswith("fluent"))
+                    figures = tally(items, name.startswith("fluent"))
                     every[label] = [t + f for t, f in zip(every[label], figures)]
                     if name not in args.new:
                         chosen[label] = [t + f for t, f in zip(chosen[label], figures)]
