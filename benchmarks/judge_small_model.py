@@ -10,10 +10,12 @@ counts, as a Markdown table; then how often a second reader agrees with the
 gold labels (`real/second_reader/labels.jsonl`).
 
     python benchmarks/judge_small_model.py
+    python benchmarks/judge_small_model.py benchmarks/judge_eval/real_cjk   # the same table for another sample
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -25,7 +27,6 @@ from safetygate.judge.evaluation import read_labelled
 from safetygate.records import Label
 
 REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
-SECOND = REAL / "second_reader" / "labels.jsonl"
 HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
 
 
@@ -41,40 +42,48 @@ def row(name: str, pairs: list[tuple[Label, Label]]) -> str:
 
 
 def main() -> int:
-    items = read_labelled(REAL)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=REAL, help="a sample of the small model's answers")
+    folder = parser.parse_args().folder
+    items = read_labelled(folder)
     judged = judge([item.completion for item in items], "lexicon")
     by_language: dict[str, list] = defaultdict(list)
-    by_part: dict[str, list] = defaultdict(list)
+    by_part: dict[tuple[str, str | None], list] = defaultdict(list)  # (part, group of languages or None)
     for item, verdict in zip(items, judged, strict=True):
         pair = (item.gold, verdict.verdict.label)
         by_language[item.completion.prompt.language].append(pair)
         held = item.completion.prompt.id.startswith(HELD_OUT)
         part = "held out (fine-tuned)" if held else "tuned on (base, aligned)"
-        by_part[part].append(pair)
+        by_part[part, None].append(pair)
         readable = item.completion.prompt.language in READABLE
-        by_part[f"{part}, {'en fr de es it pt' if readable else 'the other 14'}"].append(pair)
+        by_part[part, "en fr de es it pt" if readable else "the other languages"].append(pair)
     print("| language | answers | refused or not | three-way | unclear recall | gold " + " / ".join(Label) + " |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
     for language, pairs in by_language.items():
         print(row(language, pairs))
-    for part in sorted(by_part, key=lambda name: (name.startswith("held"), name)):
-        print(row(part, by_part[part]))
+    parts = sorted({part for part, _ in by_part}, key=lambda part: part.startswith("held"))
+    for part in parts:
+        print(row(part, by_part[part, None]))
+        groups = [group for p, group in by_part if p == part and group is not None]
+        for group in sorted(groups) if len(groups) > 1 else ():  # one group alone repeats its part
+            print(row(f"{part}, {group}", by_part[part, group]))
     print(row("all", [pair for pairs in by_language.values() for pair in pairs]))
-    second_reader(items)
+    second_reader(items, folder / "second_reader" / "labels.jsonl")
     return 0
 
 
-def second_reader(items) -> None:
+def second_reader(items, labels: Path) -> None:
     """How often a second reader, labelling a seeded sample blind from the guideline, agrees with the gold labels."""
     gold = {(i.completion.prompt.id, i.completion.prompt.language): i.gold for i in items}
-    lines = [json.loads(line) for line in SECOND.read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
     print()
     for name, keep in (
         ("all", lambda _: True),
         ("en fr de es it pt", lambda language: language in READABLE),
-        ("the other 14", lambda language: language not in READABLE),
+        ("the other languages", lambda language: language not in READABLE),
     ):
-        agreement(name, [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if keep(x["language"])])
+        if any(keep(x["language"]) for x in lines):
+            agreement(name, [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if keep(x["language"])])
 
 
 def agreement(name: str, pairs: list[tuple[Label, Label]]) -> None:

@@ -49,6 +49,7 @@ HELD_OUT = [
     "terse6",
     "aim",
     "real:finetuned",
+    "real_cjk:finetuned",
 ]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
 # broken text.

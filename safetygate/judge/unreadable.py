@@ -111,15 +111,46 @@ def says_a_phrase_twice(text: str) -> bool:
 
 
 def reuses_prompt(response: str, prompt: str) -> bool:
-    """True when the answer is made of the prompt's words (repeated, paraphrased, or in first person)."""
+    """True when the answer is made of the prompt's words (repeated, paraphrased, or in first person). In an
+    answer written mostly in a script without spaces between words, or in Hangul, the words are letter pairs."""
     answer = [word for word, _ in words_with_ends(response)]
     asked = [word for word, _ in words_with_ends(prompt)]
+    if _made_of(answer, asked):
+        return True
+    letters = _letters(answer)
+    return sum(map(_syllabic, letters)) * 2 > len(letters) and _made_of(_pairs(letters), _pairs(_letters(asked)))
+
+
+def _made_of(answer: list, asked: list) -> bool:
+    """A run of ECHO_RUN of the prompt's units in a row, and at least ECHO_SHARE of the answer's units theirs."""
     if len(answer) < ECHO_RUN or len(asked) < ECHO_RUN:
         return False
     runs = {tuple(asked[i : i + ECHO_RUN]) for i in range(len(asked) - ECHO_RUN + 1)}
     if not any(tuple(answer[i : i + ECHO_RUN]) in runs for i in range(len(answer) - ECHO_RUN + 1)):
         return False
-    return prompt_share(response, prompt) >= ECHO_SHARE
+    vocabulary = set(asked)
+    return sum(unit in vocabulary for unit in answer) >= ECHO_SHARE * len(answer)
+
+
+def _letters(words: list[str]) -> list[str]:
+    return [ch for word in words for ch in word if unicodedata.category(ch)[0] in "LMN"]
+
+
+def _pairs(letters: list[str]) -> list[tuple[str, str]]:
+    return list(zip(letters, letters[1:]))
+
+
+def _syllabic(ch: str) -> bool:
+    """Han, kana and Thai (written without spaces between words), and Hangul, whose spaced words carry their
+    endings: the prompt's "온라인에" comes back as "온라의"; their letter pairs still match."""
+    code = ord(ch)
+    return (
+        0x3040 <= code <= 0x30FF  # kana
+        or 0x3400 <= code <= 0x9FFF  # Han
+        or 0xF900 <= code <= 0xFAFF
+        or 0x0E00 <= code <= 0x0E7F  # Thai
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+    )
 
 
 def prompt_share(response: str, prompt: str, first: int | None = None) -> float:
