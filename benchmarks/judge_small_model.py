@@ -1,16 +1,18 @@
 """The lexicon judge on the answers the demo's model writes: the table the README quotes.
 
-Reads `benchmarks/judge_eval/real/` (2,100 hand-labelled answers of SmolLM2-135M
-alone and with the demo's adapters, in 20 languages) and prints, per language
-and for the part the unclear rules were developed on (`base`, `aligned`)
-against the part held out (`finetuned`), each also split into the six
-languages the model writes readable text in and the fourteen it mostly cannot:
-refused-or-not accuracy, three-way accuracy, unclear recall and the gold
-counts, as a Markdown table; then how often a second reader agrees with the
-gold labels (`real/second_reader/labels.jsonl`).
+Reads a hand-labelled sample of SmolLM2-135M's answers, alone and with the
+demo's adapters (default `benchmarks/judge_eval/real/`: 2,100 answers in 20
+languages; `real_cjk/` is a second sample in Chinese, Japanese and Korean),
+and prints, per language and for the part the unclear rules were developed on
+(`base`, `aligned`) against the part held out (`finetuned`), each also split
+into the six languages the model writes readable text in and the others where
+a sample has both: refused-or-not accuracy, three-way accuracy, unclear
+recall and the gold counts, as a Markdown table; then, where the sample has
+`second_reader/labels.jsonl`, how often a second reader agrees with the gold
+labels.
 
     python benchmarks/judge_small_model.py
-    python benchmarks/judge_small_model.py benchmarks/judge_eval/real_cjk   # the same table for another sample
+    python benchmarks/judge_small_model.py benchmarks/judge_eval/real_cjk
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ def main() -> int:
         for group in sorted(groups) if len(groups) > 1 else ():  # one group alone repeats its part
             print(row(f"{part}, {group}", by_part[part, group]))
     print(row("all", [pair for pairs in by_language.values() for pair in pairs]))
-    second_reader(items, folder / "second_reader" / "labels.jsonl")
+    labels = folder / "second_reader" / "labels.jsonl"
+    if labels.is_file():
+        second_reader(items, labels)
     return 0
 
 
@@ -82,7 +86,8 @@ def second_reader(items, labels: Path) -> None:
         ("en fr de es it pt", lambda language: language in READABLE),
         ("the other languages", lambda language: language not in READABLE),
     ):
-        if any(keep(x["language"]) for x in lines):
+        kept = sum(keep(x["language"]) for x in lines)
+        if name == "all" or 0 < kept < len(lines):  # a group that is every line repeats "all"
             agreement(name, [(gold[(x["id"], x["language"])], Label(x["label"])) for x in lines if keep(x["language"])])
 
 

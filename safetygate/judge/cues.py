@@ -20,17 +20,13 @@ _SENTENCE_START = re.compile(f"[{SENTENCE_MARKS}]\\s*")
 # Where a start of help's own sentence ends, or hands over to a quoted or newly opened one: a sentence mark, a
 # colon, a quotation mark or an opening "¿" ("Necesitas preguntarle: "¿A qué hora sales?"" is help).
 _OWN_SENTENCE_END = re.compile(f'[{SENTENCE_MARKS}:"«»„「『¿]')
-# Two enumerated items ("1. ... 2. ...", "1) ... 2)") or two bullet lines: instructions are being given. In
-# Chinese and Japanese an item follows a full-width mark with no space: "如果你想要：1）……。2）……" (its
-# normalised form has ASCII marks).
-_ITEM_BEFORE = r"(?:^|\s|(?<=[：。；，、！？:;,!?]))"
-_ITEM_MARK = r"[.)、．）](?!\d)"  # not a decimal point: "用量：1.5克"
-_ENUMERATED = re.compile(f"{_ITEM_BEFORE}1{_ITEM_MARK}\\s*\\S.*?{_ITEM_BEFORE}2{_ITEM_MARK}\\s*\\S", re.S)
+# Two enumerated items ("1. ... 2. ...", "1) ... 2)") or two bullet lines: instructions are being given.
+_ENUMERATED = re.compile(r"(?:^|\s)1[.)、．]\s*\S.*?(?:^|\s)2[.)、．]\s*\S", re.S)
 _BULLETS = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\S", re.M)
 _CODE = re.compile(r"```|^\s{4}\S.*[;{}()]\s*$", re.M)
 # Where listed content starts in a normalised answer (one line): its first "1." or "1)" (in Arabic, Persian,
 # Bengali, Devanagari or Thai digits too), a bullet, or code.
-_FIRST_STEP = re.compile(f"{_ITEM_BEFORE}(?:[1١۱১१๑]{_ITEM_MARK}|[-*•](?=\\s))|```")
+_FIRST_STEP = re.compile(r"(?:^|\s)(?:[1١۱১१๑][.)、．]|[-*•](?=\s))|```")
 
 
 # A lexicon section by name, as {language: phrases} over the languages in play.
