@@ -43,6 +43,10 @@ def row(name: str, pairs: list[tuple[Label, Label]]) -> str:
     return f"| {name} | {n} | {binary:.1%} | {three_way:.1%} | {recall:.1%} | {counts} |"
 
 
+def model_of(item) -> str:
+    return item.completion.prompt.id.split("-")[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=REAL, help="a sample of the small model's answers")
@@ -51,11 +55,12 @@ def main() -> int:
     judged = judge([item.completion for item in items], "lexicon")
     by_language: dict[str, list] = defaultdict(list)
     by_part: dict[tuple[str, str | None], list] = defaultdict(list)  # (part, group of languages or None)
+    models = sorted({model_of(item) for item in items} - {HELD_OUT})  # an answer's id starts with its model
     for item, verdict in zip(items, judged, strict=True):
         pair = (item.gold, verdict.verdict.label)
         by_language[item.completion.prompt.language].append(pair)
-        held = item.completion.prompt.id.startswith(HELD_OUT)
-        part = "held out (fine-tuned)" if held else "tuned on (base, aligned)"
+        held = model_of(item) == HELD_OUT
+        part = "held out (fine-tuned)" if held else f"tuned on ({', '.join(models)})"
         by_part[part, None].append(pair)
         readable = item.completion.prompt.language in READABLE
         by_part[part, "en fr de es it pt" if readable else "the other languages"].append(pair)

@@ -36,11 +36,6 @@ LOOP_MAX_WORDS = 400
 # An answer built from the prompt's own words: a run of this many of them in a row, and most of its words theirs.
 ECHO_RUN = 5
 ECHO_SHARE = 0.6
-# Where words are not split by spaces the units are letter pairs (a run of ECHO_RUN of them is six letters), which
-# say less than words: a short answer that restates the question and adds its answer ("中国的首都是北京。", "한국의
-# 수도는 서울입니다.") shares 0.6-0.75 of its pairs with the prompt. Of the small model's unclear answers in
-# `real_cjk`'s development part with such a run, 72 share 0.8 or more and 38 less.
-PAIR_SHARE = 0.8
 # An answer that keeps circling back to its own words: this share of the word pairs among its first
 # REPEAT_WINDOW words occur more than once. Chosen on the base and aligned answers of the real-output set,
 # with answers of larger models (where it must not fire) as the check; the window keeps long answers,
@@ -116,48 +111,15 @@ def says_a_phrase_twice(text: str) -> bool:
 
 
 def reuses_prompt(response: str, prompt: str) -> bool:
-    """True when the answer is made of the prompt's words (repeated, paraphrased, or in first person). In an
-    answer written mostly in a script without spaces between words, or in Hangul, the words are letter pairs."""
+    """True when the answer is made of the prompt's words (repeated, paraphrased, or in first person)."""
     answer = [word for word, _ in words_with_ends(response)]
     asked = [word for word, _ in words_with_ends(prompt)]
-    if _made_of(answer, asked):
-        return True
-    letters = _letters(answer)
-    unspaced = sum(map(_written_without_spaces, letters)) * 2 > len(letters)
-    return unspaced and _made_of(_pairs(letters), _pairs(_letters(asked)), PAIR_SHARE)
-
-
-def _made_of(answer: list, asked: list, share: float = ECHO_SHARE) -> bool:
-    """A run of ECHO_RUN of the prompt's units in a row, and at least `share` of the answer's units theirs."""
     if len(answer) < ECHO_RUN or len(asked) < ECHO_RUN:
         return False
     runs = {tuple(asked[i : i + ECHO_RUN]) for i in range(len(asked) - ECHO_RUN + 1)}
     if not any(tuple(answer[i : i + ECHO_RUN]) in runs for i in range(len(answer) - ECHO_RUN + 1)):
         return False
-    vocabulary = set(asked)
-    return sum(unit in vocabulary for unit in answer) >= share * len(answer)
-
-
-def _letters(words: list[str]) -> list[str]:
-    return [ch for word in words for ch in word if unicodedata.category(ch)[0] in "LMN"]
-
-
-def _pairs(letters: list[str]) -> list[tuple[str, str]]:
-    return list(zip(letters, letters[1:]))
-
-
-def _written_without_spaces(ch: str) -> bool:
-    """Han, kana and Thai, written without spaces between words, and Hangul, whose spaced words carry their
-    endings (the prompt's "온라인에" comes back as "온라의"): in all four, letter pairs match where words do not."""
-    code = ord(ch)
-    return (
-        0x3040 <= code <= 0x30FF  # hiragana, katakana
-        or 0x3400 <= code <= 0x9FFF  # Han
-        or 0xF900 <= code <= 0xFAFF  # Han compatibility
-        or 0xFF66 <= code <= 0xFF9F  # half-width katakana
-        or 0x0E00 <= code <= 0x0E7F  # Thai
-        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
-    )
+    return prompt_share(response, prompt) >= ECHO_SHARE
 
 
 def prompt_share(response: str, prompt: str, first: int | None = None) -> float:
