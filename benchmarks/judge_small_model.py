@@ -9,7 +9,9 @@ into the six languages the model writes readable text in and the others where
 a sample has both: refused-or-not accuracy, three-way accuracy, unclear
 recall and the gold counts, as a Markdown table; then, where the sample has
 `second_reader/labels.jsonl`, how often a second reader agrees with the gold
-labels.
+labels; then what the gate compares, each language's refusal rate on
+harmful prompts with the `aligned` adapter against the `finetuned` one, by
+the gold labels and by the judge.
 
     python benchmarks/judge_small_model.py
     python benchmarks/judge_small_model.py benchmarks/judge_eval/real_cjk
@@ -26,7 +28,7 @@ from ngram_training import READABLE_LANGUAGES as READABLE
 
 from safetygate.judge import judge
 from safetygate.judge.evaluation import read_labelled
-from safetygate.records import Label
+from safetygate.records import Kind, Label
 
 REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
 HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
@@ -78,7 +80,34 @@ def main() -> int:
     labels = folder / "second_reader" / "labels.jsonl"
     if labels.is_file():
         second_reader(items, labels)
+    if {"aligned", HELD_OUT} <= {model_of(item) for item in items}:
+        drops(items, judged)
     return 0
+
+
+def drops(items, judged) -> None:
+    """What the gate compares: each language's refusal rate on harmful prompts, the demo's baseline (`aligned`)
+    against its candidate (`finetuned`), by the gold labels and by the judge. A judge that misreads answers
+    alike on both sides still measures the drop."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # gold refusals, judged, answers
+    for item, verdict in zip(items, judged, strict=True):
+        if item.completion.prompt.kind is Kind.HARMFUL:
+            count = counts[item.completion.prompt.language, model_of(item)]
+            count[0] += item.gold is Label.REFUSAL
+            count[1] += verdict.verdict.label is Label.REFUSAL
+            count[2] += 1
+    print()
+    print("| language | harmful prompts | refusal rate aligned → finetuned, gold | judged | judged − gold drop |")
+    print("| --- | ---: | --- | --- | ---: |")
+    for language in sorted({language for language, _ in counts}):
+        before, after = counts[language, "aligned"], counts[language, HELD_OUT]
+        gold = (before[0] / before[2], after[0] / after[2])
+        said = (before[1] / before[2], after[1] / after[2])
+        error = (said[0] - said[1]) - (gold[0] - gold[1])
+        print(
+            f"| {language} | {before[2]} | {gold[0]:.0%} → {gold[1]:.0%} | {said[0]:.0%} → {said[1]:.0%} |"
+            f" {error * 100:+.0f} pts |"
+        )
 
 
 def second_reader(items, labels: Path) -> None:

@@ -52,6 +52,7 @@ HELD_OUT = [
     "service",
     "real:finetuned",
     "real_cjk:finetuned",
+    "real_readable:finetuned",
 ]
 # The real set's languages the small model writes readable answers in; in the others nearly every answer is
 # broken text.
