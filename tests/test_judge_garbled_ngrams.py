@@ -130,8 +130,8 @@ def test_an_english_sentence_about_something_else_answering_another_language_is_
 
 def test_fluent_english_answers_to_requests_in_another_language_are_not_read_as_broken():
     # The written English answers no reader trains on (the held-out sets, and `service`, half of which was read),
-    # as if a German request had been answered in English: 2 of 205, both `service`'s short support answers
-    # ("We can't see or send your current password, but you can set a new one").
+    # as if a German request had been answered in English: 2 of 205, both in `service` (one: "We can't see or
+    # send your current password, but you can set a new one: click ...").
     from garbled_ngrams import HELD_OUT
 
     judge = LexiconJudge()
