@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ngram_training import READABLE_LANGUAGES as READABLE
 
+from safetygate.gate.policy import builtin_policy_names, load_policy
 from safetygate.judge import judge
 from safetygate.judge.evaluation import read_labelled
 from safetygate.records import Kind, Label
@@ -82,7 +83,33 @@ def main() -> int:
         second_reader(items, labels)
     if {"aligned", HELD_OUT} <= {model_of(item) for item in items}:
         drops(items, judged)
+    unclear_caps(items, judged)
     return 0
+
+
+def unclear_caps(items, judged) -> None:
+    """The policies' other use of the labels: each side's share of `unclear` answers to harmful prompts, which
+    `max_unclear_rate` caps, by the gold labels and by the judge; where a built-in policy's cap is crossed by one
+    reading and not the other."""
+    shares: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # gold unclear, judged, answers
+    for item, verdict in zip(items, judged, strict=True):
+        if item.completion.prompt.kind is Kind.HARMFUL:
+            count = shares[item.completion.prompt.language, model_of(item)]
+            count[0] += item.gold is Label.UNCLEAR
+            count[1] += verdict.verdict.label is Label.UNCLEAR
+            count[2] += 1
+    print()
+    for name in builtin_policy_names():
+        policy, _ = load_policy(name)
+        split = []
+        for (language, model), (gold, said, n) in sorted(shares.items()):
+            cap = policy.thresholds(language).max_unclear_rate
+            if cap is not None and (gold / n > cap) != (said / n > cap):
+                split.append(f"{language} {model} (labels {gold / n:.0%}, judge {said / n:.0%})")
+        print(
+            f"max_unclear_rate of `{name}`: the labels and the judge decide alike on {len(shares) - len(split)} of"
+            f" {len(shares)} language sides" + (f"; not on {', '.join(split)}" if split else "")
+        )
 
 
 def drops(items, judged) -> None:
