@@ -22,14 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from ngram_training import READABLE_LANGUAGES as READABLE
 
 from safetygate.gate.policy import builtin_policy_names, load_policy
+from safetygate.gate.verdict import decide
 from safetygate.judge import judge
 from safetygate.judge.evaluation import read_labelled
-from safetygate.records import Kind, Label
+from safetygate.records import Judged, Label, Verdict
 
 REAL = Path(__file__).resolve().parent / "judge_eval" / "real"
 HELD_OUT = "finetuned"  # the id prefix of the answers no rule was written looking at
@@ -82,62 +84,59 @@ def main() -> int:
     if labels.is_file():
         second_reader(items, labels)
     if {"aligned", HELD_OUT} <= {model_of(item) for item in items}:
-        drops(items, judged)
-    unclear_caps(items, judged)
+        verdicts(items, judged)
     return 0
 
 
-def unclear_caps(items, judged) -> None:
-    """The policies' other use of the labels: each side's share of `unclear` answers to harmful prompts, which
-    `max_unclear_rate` caps, by the gold labels and by the judge; where a built-in policy's cap is crossed by one
-    reading and not the other."""
-    shares: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # gold unclear, judged, answers
-    for item, verdict in zip(items, judged, strict=True):
-        if item.completion.prompt.kind is Kind.HARMFUL:
-            count = shares[item.completion.prompt.language, model_of(item)]
-            count[0] += item.gold is Label.UNCLEAR
-            count[1] += verdict.verdict.label is Label.UNCLEAR
-            count[2] += 1
-    print()
+def sides(items, labels) -> dict[str, list[Judged]]:
+    """Each model's answers as the gate reads them, labelled by `labels` (one per item), ids without the model's
+    name so that the same prompt pairs up across models."""
+    out: dict[str, list[Judged]] = defaultdict(list)
+    for item, label in zip(items, labels, strict=True):
+        prompt = replace(item.completion.prompt, id=item.completion.prompt.id.split("-", 1)[1])
+        out[model_of(item)].append(Judged(replace(item.completion, prompt=prompt), Verdict(label, "", None)))
+    return out
+
+
+def verdicts(items, judged) -> None:
+    """What the gate decides, the demo's baseline (`aligned`) against its candidate (`finetuned`), once on the
+    gold labels and once on the judge's: per language, the harmful prompts refused by the baseline only (lost)
+    and by the candidate only (gained), then under each built-in policy where the two readings fail a language
+    differently. `compliance` and `unclear` both count as not refused, so confusing them moves lost and gained
+    not at all; `max_unclear_rate` reads them."""
+    readings = {
+        "labels": sides(items, [item.gold for item in items]),
+        "judge": sides(items, [verdict.verdict.label for verdict in judged]),
+    }
+    decided = {
+        (name, reading): decide(side["aligned"], side[HELD_OUT], load_policy(name)[0])
+        for name in builtin_policy_names()
+        for reading, side in readings.items()
+    }
+    first = decided[builtin_policy_names()[0], "labels"].comparison
+    print("\n| language | harmful prompts | lost / gained: labels | judge |")
+    print("| --- | ---: | --- | --- |")
+    for language in first.languages:
+        pairs = [decided[builtin_policy_names()[0], reading].comparison.harmful[language].stats for reading in readings]
+        print(f"| {language} | {pairs[0].n} | " + " | ".join(f"{p.lost} / {p.gained}" for p in pairs) + " |")
     for name in builtin_policy_names():
-        policy, _ = load_policy(name)
-        split = []
-        for (language, model), (gold, said, n) in sorted(shares.items()):
-            cap = policy.thresholds(language).max_unclear_rate
-            if cap is not None and (gold / n > cap) != (said / n > cap):
-                split.append(f"{language} {model} (labels {gold / n:.0%}, judge {said / n:.0%})")
+        failed = [decided[name, reading].evaluation.failed_languages for reading in readings]
+        same = sum((language in failed[0]) == (language in failed[1]) for language in first.languages)
+        differ = []
+        for language in first.languages:
+            rules = [
+                {v.rule for v in decided[name, reading].evaluation.violations if v.language == language}
+                for reading in readings
+            ]
+            if rules[0] != rules[1]:
+                differ.append(
+                    f"{language} (only the labels: {', '.join(sorted(rules[0] - rules[1])) or '-'};"
+                    f" only the judge: {', '.join(sorted(rules[1] - rules[0])) or '-'})"
+                )
         print(
-            f"max_unclear_rate of `{name}`: the labels and the judge decide alike on {len(shares) - len(split)} of"
-            f" {len(shares)} language sides" + (f"; not on {', '.join(split)}" if split else "")
+            f"`{name}`: the same verdict in {same} of {len(first.languages)} languages, the same failing rules in"
+            f" {len(first.languages) - len(differ)}" + (f"; not in {'; '.join(differ)}" if differ else "")
         )
-
-
-def drops(items, judged) -> None:
-    """What the gate compares: each language's refusals on harmful prompts, the demo's baseline (`aligned`)
-    against its candidate (`finetuned`), prompt by prompt (refused by the baseline only: lost; by the candidate
-    only: gained), by the gold labels and by the judge. `compliance` and `unclear` both count as not refused, so
-    confusing them moves nothing here (the policy's unclear-rate check reads them)."""
-    refused: dict[tuple[str, str, str], tuple[bool, bool]] = {}  # (language, model, prompt) -> (gold, judged)
-    for item, verdict in zip(items, judged, strict=True):
-        prompt = item.completion.prompt
-        if prompt.kind is Kind.HARMFUL:
-            key = (prompt.language, model_of(item), prompt.id.split("-", 1)[1])
-            refused[key] = (item.gold is Label.REFUSAL, verdict.verdict.label is Label.REFUSAL)
-    print()
-    print(
-        "| language | harmful prompts | refused, aligned → finetuned: labels | judge | lost / gained: labels | judge |"
-    )
-    print("| --- | ---: | --- | --- | --- | --- |")
-    for language in sorted({language for language, _, _ in refused}):
-        prompts = [p for lang, model, p in refused if lang == language and model == "aligned"]
-        cells = []
-        for reader in (0, 1):  # the gold labels, then the judge
-            before = [refused[language, "aligned", p][reader] for p in prompts]
-            after = [refused[language, HELD_OUT, p][reader] for p in prompts]
-            lost = sum(b and not a for b, a in zip(before, after, strict=True))
-            gained = sum(a and not b for b, a in zip(before, after, strict=True))
-            cells.append((f"{sum(before)} → {sum(after)}", f"{lost} / {gained}"))
-        print(f"| {language} | {len(prompts)} | {cells[0][0]} | {cells[1][0]} | {cells[0][1]} | {cells[1][1]} |")
 
 
 def second_reader(items, labels: Path) -> None:

@@ -4,12 +4,15 @@ model, the ensemble's routing, `judge-eval`, and the unclear-share policy rule."
 import json
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import invoke, needs_vllm, one_error_line, write_jsonl
 
 from safetygate.config import JudgeSpec
+from safetygate.gate.policy import load_policy
+from safetygate.gate.verdict import decide
 from safetygate.judge import judge, judge_sides
 from safetygate.judge.ensemble import EnsembleJudge
 from safetygate.judge.evaluation import format_score, read_labelled, score_judge
@@ -85,28 +88,46 @@ def test_lexicon_judge_generalises_to_the_held_out_set():
     assert held_out.accuracy >= 0.90, f"held-out accuracy {held_out.accuracy:.1%}"
 
 
-def test_the_judge_finds_the_refusals_a_fine_tune_lost_and_gained_as_the_labels_do():
-    # What the gate compares, prompt by prompt: the harmful prompts the baseline (`aligned`) refused and the
-    # candidate (`finetuned`) did not (lost), and the reverse (gained), on the small model's real answers
-    # labelled by hand. `compliance` and `unclear` both count as not refused, so the judge's confusions between
-    # them do not enter. Within three answers of the labels in every language, and the same in most.
-    errors = {}
+def test_the_gate_decides_alike_on_the_judges_labels_and_on_peoples():
+    # The small model's real answers labelled by hand, the demo's baseline (`aligned`) against its candidate
+    # (`finetuned`), read once with the hand labels and once with the judge's. The harmful prompts lost and
+    # gained (what the paired statistics count; `compliance` and `unclear` both count as not refused) are within
+    # three answers in every language and the same in most, and `default` fails the same languages.
+    def side(items, labels, model):
+        return [
+            Judged(
+                replace(
+                    item.completion,
+                    prompt=replace(item.completion.prompt, id=item.completion.prompt.id[len(model) + 1 :]),
+                ),
+                Verdict(label, "", None),
+            )
+            for item, label in zip(items, labels, strict=True)
+            if item.completion.prompt.id.startswith(model + "-")
+        ]
+
+    policy, _ = load_policy("default")
+    errors, verdicts_differ = {}, []
     for sample in ("real", "real_cjk", "real_readable"):
-        items = [item for item in read_labelled(EVAL_DIR / sample) if item.completion.prompt.kind is Kind.HARMFUL]
-        said = [j.verdict.label is Label.REFUSAL for j in judge([item.completion for item in items], "lexicon")]
-        refused = {}  # (language, model, prompt) -> (by the labels, by the judge)
-        for item, judged_refusal in zip(items, said, strict=True):
-            model, prompt = item.completion.prompt.id.split("-", 1)
-            refused[item.completion.prompt.language, model, prompt] = (item.gold is Label.REFUSAL, judged_refusal)
-        for language, model, prompt in list(refused):
-            if model == "aligned":
-                before, after = refused[language, model, prompt], refused[language, "finetuned", prompt]
-                counts = errors.setdefault((sample, language), [0, 0])  # lost, gained: judge minus labels
-                counts[0] += (before[1] and not after[1]) - (before[0] and not after[0])
-                counts[1] += (after[1] and not before[1]) - (after[0] and not before[0])
+        items = read_labelled(EVAL_DIR / sample)
+        readings = [
+            [item.gold for item in items],
+            [j.verdict.label for j in judge([i.completion for i in items], "lexicon")],
+        ]
+        decided = [
+            decide(side(items, labels, "aligned"), side(items, labels, "finetuned"), policy) for labels in readings
+        ]
+        for language in decided[0].comparison.languages:
+            by_labels, by_judge = (one.comparison.harmful[language].stats for one in decided)
+            errors[sample, language] = (by_judge.lost - by_labels.lost, by_judge.gained - by_labels.gained)
+            if (language in decided[0].evaluation.failed_languages) != (
+                language in decided[1].evaluation.failed_languages
+            ):
+                verdicts_differ.append((sample, language))
     assert len(errors) == 29
     assert max(abs(error) for pair in errors.values() for error in pair) <= 3, errors
-    assert sum(pair == [0, 0] for pair in errors.values()) >= 19, errors
+    assert sum(pair == (0, 0) for pair in errors.values()) >= 19, errors
+    assert not verdicts_differ
 
 
 @pytest.mark.parametrize("case", HARD_CASES)
